@@ -1,0 +1,30 @@
+"""gunicorn settings for the app container; every number can be changed from the environment."""
+
+import os
+
+wsgi_app = "visitors_site.wsgi:application"
+
+# Only nginx can reach this socket (it shares the socket's volume, nothing else does), so
+# gunicorn never listens on the network and the proxy headers it gets are nginx's own.
+bind = [os.environ.get("GUNICORN_BIND", "unix:/run/gunicorn/gunicorn.sock")]
+
+# Threads overlap database round trips; processes use the cores. Two workers of eight
+# threads suit a small two-core host; each worker has its own database pool.
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+worker_class = "gthread" if threads > 1 else "sync"
+
+# Heartbeat files on a memory file system: a slow disk must never look like a hung worker.
+worker_tmp_dir = "/dev/shm"  # noqa: S108 - a private tmpfs inside the container
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# Requests in flight get this long to finish on shutdown; compose's stop_grace_period is longer.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+# Longer than nginx's upstream keepalive_timeout, so nginx always closes idle connections first.
+keepalive = 75
+
+# No gunicornc control socket: it is not used here, and it would want a writable home.
+control_socket_disable = True
+
+accesslog = "-"
+access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+errorlog = "-"

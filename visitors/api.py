@@ -1,0 +1,113 @@
+"""The JSON API under /api: public reads, writes with a bearer token.
+
+Every answer is JSON, errors included; the OpenAPI document in visitors/openapi.py
+describes them all, and tests/app/test_openapi.py holds the two together.
+"""
+
+import hmac
+import json
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from visitors.forms import PageForm, VisitorForm
+from visitors.models import MAX_ID, Visitor
+from visitors.openapi import DOCUMENT
+
+FIELDS = set(VisitorForm.Meta.fields)
+
+
+def error(status, message, **headers):
+    return JsonResponse({"error": message}, status=status, headers=headers)
+
+
+def field_errors(errors):
+    return JsonResponse({"errors": errors}, status=400)
+
+
+def has_valid_token(request):
+    expected = settings.VISITORS_API_TOKEN
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return (
+        bool(expected)
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(token.strip().encode(), expected.encode())
+    )
+
+
+# Token authentication, no cookies: there is no session for a cross-site request to abuse.
+@method_decorator(csrf_exempt, name="dispatch")
+class JsonView(View):
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        allowed = ", ".join(self._allowed_methods())
+        return error(
+            405, f"Method {request.method} is not allowed here; use {allowed}.", Allow=allowed
+        )
+
+
+class VisitorCollection(JsonView):
+    def get(self, request):
+        query = PageForm(request.GET)
+        if not query.is_valid():
+            return field_errors(query.errors)
+        limit = query.cleaned_data["limit"] or settings.VISITORS_PAGE_SIZE
+        visitors, next_before = Visitor.objects.page(query.cleaned_data["before"], limit)
+        next_url = None
+        if next_before is not None:
+            next_url = request.build_absolute_uri(
+                f"{request.path}?limit={limit}&before={next_before}"
+            )
+        return JsonResponse({"results": [v.as_json() for v in visitors], "next": next_url})
+
+    def post(self, request):
+        if not has_valid_token(request):
+            return error(
+                401,
+                "A valid API token is required: Authorization: Bearer <token>.",
+                **{"WWW-Authenticate": "Bearer"},
+            )
+        if request.content_type != "application/json":
+            return error(415, "Send the visitor as JSON, with Content-Type: application/json.")
+        try:
+            payload = json.loads(request.body.decode("utf-8"))
+        except RequestDataTooBig:
+            return error(413, "The request body is too large.")
+        except UnicodeDecodeError:
+            return error(400, "The request body is not valid UTF-8.")
+        except json.JSONDecodeError as exc:
+            return error(400, f"The request body is not valid JSON: {exc}.")
+        if not isinstance(payload, dict):
+            return error(400, "The request body must be a JSON object.")
+
+        # Every problem is reported at once: unknown fields, wrong types, then the form's rules.
+        errors = {key: ["Unknown field."] for key in payload.keys() - FIELDS}
+        errors |= {
+            key: ["Must be a string."]
+            for key, value in payload.items()
+            if key in FIELDS and not isinstance(value, str)
+        }
+        form = VisitorForm(data={key: value for key, value in payload.items() if key not in errors})
+        if not form.is_valid() or errors:
+            form_errors = {key: value for key, value in form.errors.items() if key not in errors}
+            return field_errors(errors | form_errors)
+        visitor = form.save()
+        location = request.build_absolute_uri(reverse("visitors:api-visitor", args=[visitor.id]))
+        return JsonResponse(visitor.as_json(), status=201, headers={"Location": location})
+
+
+class VisitorDetail(JsonView):
+    def get(self, request, pk):
+        visitor = Visitor.objects.filter(pk=pk).first() if pk <= MAX_ID else None
+        if visitor is None:
+            return error(404, f"There is no visitor with id {pk}.")
+        return JsonResponse(visitor.as_json())
+
+
+class OpenApiDocument(JsonView):
+    def get(self, request):
+        return JsonResponse(DOCUMENT)

@@ -1,0 +1,62 @@
+"""Error answers: a page for people, JSON for the API, never a traceback."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+
+TITLES = {
+    400: "That request could not be understood",
+    403: "That is not allowed",
+    404: "Page not found",
+    405: "Method not allowed",
+    413: "That was too much to send",
+    415: "Unsupported content type",
+    500: "Something went wrong on our side",
+    503: "Visitors is briefly unavailable",
+}
+
+# Seconds a client is asked to wait before retrying while the database is away.
+RETRY_AFTER = 5
+
+
+def is_api(request):
+    return request.path.startswith("/api/")
+
+
+def page(request, status, message):
+    """An error answer in the form the client expects."""
+    if is_api(request):
+        response = JsonResponse({"error": message}, status=status)
+    else:
+        context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
+        response = render(request, "error.html", context, status=status)
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def bad_request(request, exception):
+    return page(request, 400, "The request was malformed. Please check it and try again.")
+
+
+def permission_denied(request, exception):
+    return page(request, 403, "You do not have permission to do that.")
+
+
+def page_not_found(request, exception):
+    return page(request, 404, "There is nothing at this address.")
+
+
+def server_error(request):
+    return page(request, 500, "The error has been logged. Please try again in a moment.")
+
+
+def csrf_failure(request, reason=""):
+    return page(
+        request,
+        403,
+        "The form had expired or came from another site. Reload the page and send it again.",
+    )
+
+
+def database_unavailable(request):
+    return page(request, 503, "The database is not answering. Please try again in a few seconds.")

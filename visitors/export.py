@@ -1,0 +1,29 @@
+"""Visitors as CSV or JSON, for the admin's export action and the export_visitors command."""
+
+import csv
+import json
+
+COLUMNS = ["id", "name", "company", "message", "created_at"]
+
+
+def _safe_cell(value):
+    # A cell starting with one of these is run as a formula by spreadsheet programs.
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return value
+
+
+def write_csv(visitors, stream):
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS)
+    for visitor in visitors:
+        row = visitor.as_json()
+        writer.writerow([_safe_cell(row[column]) for column in COLUMNS])
+
+
+def write_json(visitors, stream):
+    stream.write("[")
+    for index, visitor in enumerate(visitors):
+        stream.write(",\n" if index else "\n")
+        stream.write(json.dumps(visitor.as_json(), ensure_ascii=False))
+    stream.write("\n]\n")

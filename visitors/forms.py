@@ -1,0 +1,22 @@
+from django import forms
+
+from visitors.models import MAX_ID, Visitor
+
+
+class VisitorForm(forms.ModelForm):
+    class Meta:
+        model = Visitor
+        fields = ["name", "company", "message"]
+        widgets = {
+            "name": forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
+            "company": forms.TextInput(attrs={"autocomplete": "organization"}),
+            "message": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {"name": {"required": "Please tell us your name."}}
+
+
+class PageForm(forms.Form):
+    """The query string of a list of visitors: `before` is the cursor, `limit` the page size."""
+
+    before = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    limit = forms.IntegerField(min_value=1, max_value=100, required=False)

@@ -1,0 +1,33 @@
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from visitors.management.arguments import whole_number
+from visitors.models import Visitor
+
+
+class Command(BaseCommand):
+    help = "Delete visitors who signed in more than DAYS days ago (retention of personal data)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--older-than",
+            type=whole_number,
+            required=True,
+            metavar="DAYS",
+            help="a whole number of days, 0 or more",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="only count the visitors that would be deleted"
+        )
+
+    def handle(self, *args, older_than, dry_run, **options):
+        cutoff = timezone.now() - timedelta(days=older_than)
+        old = Visitor.objects.filter(created_at__lt=cutoff)
+        when = f"signed in before {cutoff:%Y-%m-%d %H:%M} UTC"
+        if dry_run:
+            self.stdout.write(f"Would delete {old.count()} visitors {when} (dry run).")
+            return
+        deleted, _ = old.delete()
+        self.stdout.write(f"Deleted {deleted} visitors {when}.")

@@ -1,0 +1,192 @@
+"""Django settings for Visitors.
+
+Every value comes from the environment, read here and nowhere else. Secrets can also be
+given as files: for a variable NAME, NAME_FILE names a file holding the value (the way
+Docker secrets are mounted). Defaults are the safe production ones; development turns on
+DEBUG explicitly (compose.override.yaml does).
+"""
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name, default=""):
+    """The value of NAME, or the contents of the file named by NAME_FILE, or default."""
+    value = os.environ.get(name)
+    if value is not None:
+        return value
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as error:
+            raise ImproperlyConfigured(f"{name}_FILE={path} cannot be read: {error}") from error
+    return default
+
+
+def env_bool(name, default=False):
+    return env(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name, default):
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DJANGO_DEBUG")
+
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be set when DEBUG is off."
+        )
+    SECRET_KEY = "insecure-development-only-key"  # noqa: S105 - only ever used with DEBUG on
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "visitors",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "visitors.middleware.DatabaseUnavailableMiddleware",
+]
+
+ROOT_URLCONF = "visitors_site.urls"
+WSGI_APPLICATION = "visitors_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if DEBUG:
+    # Development reads templates fresh on every request, so an edit shows on the next reload
+    # (gunicorn --reload only watches Python files).
+    TEMPLATES[0]["APP_DIRS"] = False
+    TEMPLATES[0]["OPTIONS"]["loaders"] = [
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ]
+
+# PostgreSQL through psycopg 3 and its connection pool. Django refuses a pool together with
+# persistent connections, so CONN_MAX_AGE only matters with DATABASE_POOL off.
+DATABASE_POOL = env_bool("DATABASE_POOL", default=True)
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "HOST": env("DATABASE_HOST", "localhost"),
+        "PORT": env("DATABASE_PORT", "5432"),
+        "NAME": env("DATABASE_NAME", "visitors"),
+        "USER": env("DATABASE_USER", "visitors"),
+        "PASSWORD": env("DATABASE_PASSWORD"),
+        "CONN_MAX_AGE": 0 if DATABASE_POOL else int(env("DATABASE_CONN_MAX_AGE", "0")),
+        # Connections broken by a database restart are replaced, not handed to a request
+        # (with the pool, Django makes this the pool's check).
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {
+            # A database that does not answer must not hold a request (or /health) for long.
+            "connect_timeout": int(env("DATABASE_CONNECT_TIMEOUT", "2")),
+            "pool": {
+                "min_size": int(env("DATABASE_POOL_MIN_SIZE", "2")),
+                "max_size": int(env("DATABASE_POOL_MAX_SIZE", "8")),
+                # Seconds a request waits for a connection before it is answered 503.
+                "timeout": float(env("DATABASE_POOL_TIMEOUT", "2")),
+            }
+            if DATABASE_POOL
+            else False,
+        },
+    }
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("DJANGO_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed file names (cached for a year by nginx) with gzip and brotli copies made once,
+    # at build time.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# nginx is the only client of gunicorn (over a Unix socket no other container can reach),
+# and it always overwrites these headers with what it saw itself.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = True
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "visitors.errors.csrf_failure"
+CSRF_COOKIE_HTTPONLY = False  # htmx posts the token from the form, JavaScript never reads it
+# Switch these on when the site is served over HTTPS (see README, "Production").
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = int(env("DJANGO_SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = False
+
+# Bodies are tiny (a visitor is at most a few kilobytes); nginx enforces its own limit first.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+
+# The API's write token. Without one, every write through the API is refused.
+VISITORS_API_TOKEN = env("VISITORS_API_TOKEN")
+VISITORS_PAGE_SIZE = 20
+
+# The first admin user, created by `manage.py create_admin` (the migrate job runs it).
+VISITORS_ADMIN_USERNAME = env("DJANGO_ADMIN_USERNAME", "admin")
+VISITORS_ADMIN_EMAIL = env("DJANGO_ADMIN_EMAIL", "")
+VISITORS_ADMIN_PASSWORD = env("DJANGO_ADMIN_PASSWORD")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
+}

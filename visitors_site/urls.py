@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("visitors.urls")),
+]
+
+handler400 = "visitors.errors.bad_request"
+handler403 = "visitors.errors.permission_denied"
+handler404 = "visitors.errors.page_not_found"
+handler500 = "visitors.errors.server_error"
