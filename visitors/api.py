@@ -9,7 +9,7 @@ import json
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -49,6 +49,9 @@ class JsonView(View):
             405, f"Method {request.method} is not allowed here; use {allowed}.", Allow=allowed
         )
 
+    def options(self, request, *args, **kwargs):
+        return HttpResponse(status=204, headers={"Allow": ", ".join(self._allowed_methods())})
+
 
 class VisitorCollection(JsonView):
     def get(self, request):
@@ -81,6 +84,11 @@ class VisitorCollection(JsonView):
             return error(400, "The request body is not valid UTF-8.")
         except json.JSONDecodeError as exc:
             return error(400, f"The request body is not valid JSON: {exc}.")
+        except (ValueError, RecursionError):
+            # Nested too deeply, or an integer longer than Python converts.
+            return error(
+                400, "The request body is not valid JSON: it is nested or sized beyond limits."
+            )
         if not isinstance(payload, dict):
             return error(400, "The request body must be a JSON object.")
 

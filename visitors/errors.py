@@ -1,5 +1,6 @@
 """Error answers: a page for people, JSON for the API, never a traceback."""
 
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
 
@@ -35,6 +36,10 @@ def page(request, status, message):
 
 
 def bad_request(request, exception):
+    if isinstance(exception, RequestDataTooBig):
+        return page(request, 413, "That was more than a sign-in needs. Please shorten it.")
+    if isinstance(exception, DisallowedHost):
+        return page(request, 400, "This site does not answer to that host name.")
     return page(request, 400, "The request was malformed. Please check it and try again.")
 
 

@@ -17,7 +17,10 @@ def _json(description, schema_name):
     }
 
 
-_text = {"type": "string", "pattern": r"^[^\u0000-\u001f\u007f-\u009f]*$"}
+# Control characters the API refuses (a message may keep tabs and line breaks).
+_CONTROL = r"\u0000-\u001f\u007f-\u009f"
+_text = {"type": "string", "pattern": rf"^[^{_CONTROL}]*$"}
+_name_pattern = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
 
 DOCUMENT = {
     "openapi": "3.1.0",
@@ -132,14 +135,17 @@ DOCUMENT = {
                 "required": ["name"],
                 "properties": {
                     "name": {
-                        **_text,
+                        "type": "string",
+                        # At least one character that is not a space.
+                        "pattern": _name_pattern,
                         "minLength": 1,
                         "maxLength": 100,
-                        "description": "1 to 100 characters once surrounding spaces are trimmed",
+                        "description": "1 to 100 characters; surrounding spaces are trimmed",
                     },
                     "company": {**_text, "maxLength": 100},
                     "message": {
                         "type": "string",
+                        "pattern": r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$",
                         "maxLength": 500,
                         "description": "Newlines and tabs allowed; other control characters not",
                     },

@@ -122,7 +122,7 @@ DATABASES = {
                 "min_size": int(env("DATABASE_POOL_MIN_SIZE", "2")),
                 "max_size": int(env("DATABASE_POOL_MAX_SIZE", "8")),
                 # Seconds a request waits for a connection before it is answered 503.
-                "timeout": float(env("DATABASE_POOL_TIMEOUT", "2")),
+                "timeout": float(env("DATABASE_POOL_TIMEOUT", "1.5")),
             }
             if DATABASE_POOL
             else False,
