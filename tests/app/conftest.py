@@ -1,0 +1,106 @@
+"""Shared fixtures for the app's tests: visitors, the API token, htmx, an unreachable database."""
+
+import copy
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from visitors.models import Visitor
+
+API_TOKEN = "test-api-token-0123456789"
+VISITOR_ID = re.compile(r'id="visitor-(\d+)"')
+
+
+@pytest.fixture(scope="session")
+def _empty_static_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("staticfiles")
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings, _empty_static_root):
+    """Static URLs without the manifest: the bind-mounted source has no collected files.
+
+    The images run collectstatic at build time; the dev container mounts the source over it.
+    """
+    settings.STATIC_ROOT = _empty_static_root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def listed_ids():
+    """Reads the visitor ids an HTML page or fragment lists, in order."""
+    return lambda html: [int(found) for found in VISITOR_ID.findall(html)]
+
+
+@pytest.fixture
+def htmx():
+    """The header htmx sends with each of its requests."""
+    return {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def make_visitor(db):
+    """Creates a visitor; `days_ago` backdates created_at."""
+
+    def make(name="Ada Lovelace", company="", message="", days_ago=None, **fields):
+        if days_ago is not None:
+            fields["created_at"] = timezone.now() - timedelta(days=days_ago)
+        return Visitor.objects.create(name=name, company=company, message=message, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_visitors(make_visitor):
+    """Creates `count` visitors named "Visitor 1".."Visitor N", oldest first (ascending ids)."""
+
+    def make(count, start=1):
+        return [make_visitor(name=f"Visitor {n}") for n in range(start, start + count)]
+
+    return make
+
+
+@pytest.fixture
+def api_token(settings):
+    settings.VISITORS_API_TOKEN = API_TOKEN
+    return API_TOKEN
+
+
+@pytest.fixture
+def auth(api_token):
+    """Request headers that carry the configured API token."""
+    return {"HTTP_AUTHORIZATION": f"Bearer {api_token}"}
+
+
+@pytest.fixture
+def database_down(request, db):
+    """The default database, as the app reaches it, now refuses every connection.
+
+    A real connection (no mocks) to a closed port of this machine, configured like the real
+    one, including the psycopg pool if settings turn it on. Parametrize indirectly with
+    "pool" or "no-pool" to choose. It runs under its own alias, so the pool Django caches per
+    alias for the real database is left untouched, and the real connection is put back
+    afterwards.
+    """
+    real = connections["default"]
+    settings_dict = copy.deepcopy(real.settings_dict)
+    settings_dict.update(HOST="127.0.0.1", PORT="1")
+    mode = getattr(request, "param", None)
+    if mode == "no-pool":
+        settings_dict["OPTIONS"]["pool"] = False
+    elif mode == "pool" and not settings_dict["OPTIONS"].get("pool"):
+        settings_dict["OPTIONS"]["pool"] = {"min_size": 2, "max_size": 8, "timeout": 2.0}
+    unreachable = type(real)(settings_dict, alias="unreachable")
+    connections["default"] = unreachable
+    try:
+        yield unreachable
+    finally:
+        connections["default"] = real
+        unreachable.close()
+        unreachable.close_pool()  # a no-op without a pool
