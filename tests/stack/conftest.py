@@ -1,0 +1,373 @@
+"""Fixtures and helpers for the black-box stack tests.
+
+The tests drive the real stack from the outside: `docker compose` for the containers, HTTP to
+the port nginx publishes on 127.0.0.1, and Chromium through Playwright. Every stack they start
+has a throwaway project name and a free port, and is removed at the end whatever happens, so a
+stack running elsewhere on the machine is never touched and never in the way.
+
+Test modules import the plain helpers from here (`from conftest import wait_until`).
+"""
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+
+CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Keeps the browser on this machine: any other host name fails to resolve.
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
+
+LONG_RUNNING = ("web", "app", "db")
+ONE_SHOT = ("secrets", "migrate")
+
+# Bounds for every docker compose call: a build from cache, or a start to healthy.
+UP_TIMEOUT = 300
+COMMAND_TIMEOUT = 120
+
+# Modules run in this order: the ones that stop services or restart the stack come last, and
+# the development stack (a second stack) runs after the production one is done with.
+MODULE_ORDER = (
+    "test_stack_health",
+    "test_through_nginx",
+    "test_browser",
+    "test_isolation",
+    "test_persistence",
+    "test_database_outage",
+    "test_dev_reload",
+)
+
+
+def unavailable(reason):
+    """Skips a test whose tool is missing; under CI a missing tool fails it instead."""
+    if CI:
+        pytest.fail(f"{reason} (CI=true: a missing tool is a failure, not a skip)", pytrace=False)
+    pytest.skip(reason)
+
+
+def wait_until(predicate, timeout, what, interval=0.2):
+    """Calls predicate until it returns something truthy, and returns that.
+
+    An exception from predicate counts as "not yet" (a refused connection, a failed assert).
+    After `timeout` seconds an AssertionError names `what` and the last outcome.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = predicate()
+        except Exception as exc:
+            last = f"{type(exc).__name__}: {exc}"
+        else:
+            if result:
+                return result
+            last = repr(result)
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}; last: {last}")
+        time.sleep(interval)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http_session():
+    """A requests session that ignores proxy settings from the environment (traffic is local)."""
+    session = requests.Session()
+    session.trust_env = False
+    return session
+
+
+def compose_variables(directory):
+    """The names the compose files of `directory` interpolate, such as VISITORS_PORT."""
+    names = set()
+    for path in directory.glob("compose*.yaml"):
+        names |= set(re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)", path.read_text()))
+    return names
+
+
+class Compose:
+    """One compose project: `docker compose` with its name, files and environment fixed.
+
+    The environment is hermetic: the variables the compose files read are taken from here
+    (the test port, the `test` image tag) or left to their defaults, never from the caller's
+    shell or a `.env` file, so the stack under test is the one a fresh clone runs.
+    """
+
+    def __init__(self, directory, files=None, prefix="visitors-test"):
+        self.directory = Path(directory)
+        self.files = files
+        self.project = f"{prefix}-{secrets.token_hex(4)}"
+        self.port = free_port()
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in compose_variables(self.directory) and not key.startswith("COMPOSE_")
+        }
+        env |= {
+            "VISITORS_PORT": str(self.port),
+            "VISITORS_BIND": "127.0.0.1",
+            "VISITORS_VERSION": "test",
+        }
+        self.env = env
+        self._empty_env_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives with self
+            prefix="visitors-test-", suffix=".env"
+        )
+
+    def command(self, *args):
+        files = [arg for name in self.files or () for arg in ("--file", name)]
+        return [
+            "docker",
+            "compose",
+            "--project-name",
+            self.project,
+            "--project-directory",
+            str(self.directory),
+            "--env-file",
+            self._empty_env_file.name,
+            *files,
+            *args,
+        ]
+
+    def run(self, *args, check=True, timeout=COMMAND_TIMEOUT):
+        """Runs `docker compose ARGS` for this project; fails the test on a non-zero exit."""
+        command = self.command(*args)
+        try:
+            result = subprocess.run(
+                command,
+                cwd=self.directory,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise AssertionError(f"{' '.join(command)}: no answer within {timeout} s") from exc
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(command)} exited {result.returncode}\n"
+                f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
+            )
+        return result
+
+    def up(self, build=False):
+        """Starts the stack and waits until every service is healthy; returns the seconds taken."""
+        started = time.monotonic()
+        args = ["up", "--detach", "--wait", "--wait-timeout", str(UP_TIMEOUT - 30)]
+        if build:
+            args.append("--build")
+        try:
+            self.run(*args, timeout=UP_TIMEOUT)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n--- logs\n{self.logs(tail=40)}") from None
+        return time.monotonic() - started
+
+    def down(self, volumes=False):
+        args = ["down", "--remove-orphans", "--timeout", "30"]
+        if volumes:
+            args.append("--volumes")
+        self.run(*args, timeout=COMMAND_TIMEOUT)
+
+    def close(self):
+        """Removes everything of this project, volumes included; never raises."""
+        try:
+            self.down(volumes=True)
+        except AssertionError as exc:
+            print(f"\nteardown of {self.project} failed: {exc}")
+        self._empty_env_file.close()
+
+    def logs(self, *services, tail=200):
+        result = self.run("logs", "--no-color", "--tail", str(tail), *services, check=False)
+        return result.stdout + result.stderr
+
+    def ps(self):
+        """Every container of the project, exited ones too: service name -> compose's JSON."""
+        output = self.run("ps", "--all", "--format", "json").stdout.strip()
+        # Compose prints one JSON object per line (older versions: one JSON array).
+        if output.startswith("["):
+            rows = json.loads(output)
+        else:
+            rows = [json.loads(line) for line in output.splitlines() if line.strip()]
+        return {row["Service"]: row for row in rows}
+
+    def container(self, service):
+        """`docker inspect` of the service's container."""
+        return json.loads(docker_cli("inspect", self.ps()[service]["Name"]))[0]
+
+    def exec(self, service, *command):
+        return self.run("exec", "-T", service, *command).stdout
+
+    def python(self, service, code):
+        """Runs Python code in a running service container (the app images have no shell)."""
+        return self.exec(service, "python", "-c", code)
+
+    def credentials(self):
+        """What `manage.py credentials` prints: {'admin username': ..., 'API token': ...}."""
+        output = self.exec("app", "python", "manage.py", "credentials")
+        pairs = (line.split(":", 1) for line in output.splitlines() if ":" in line)
+        return {key.strip(): value.strip() for key, value in pairs}
+
+    def url(self, path="/"):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+def docker_cli(*args):
+    """Runs `docker ARGS` (for what compose has no command for) and returns its output."""
+    result = subprocess.run(
+        ["docker", *args],
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, f"docker {' '.join(args)}: {result.stderr}"
+    return result.stdout
+
+
+def docker_is_usable():
+    if shutil.which("docker") is None:
+        return "docker is not installed"
+    try:
+        subprocess.run(
+            ["docker", "compose", "version"],
+            capture_output=True,
+            timeout=30,
+            check=True,
+        )
+        subprocess.run(["docker", "info"], capture_output=True, timeout=30, check=True)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        return f"docker is not usable: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def docker():
+    problem = docker_is_usable()
+    if problem:
+        unavailable(problem)
+
+
+TIMINGS = pytest.StashKey[dict]()
+
+
+@pytest.fixture(scope="session")
+def timings(request):
+    """Figures the run reports at the end (see pytest_terminal_summary): name -> seconds."""
+    return request.config.stash.setdefault(TIMINGS, {})
+
+
+@pytest.fixture(scope="session")
+def stack(docker, timings):
+    """The production stack (compose.yaml only), built and healthy, removed after the session."""
+    production = Compose(REPO, files=["compose.yaml"])
+    try:
+        seconds = production.up(build=True)
+        timings["production: up --build start -> every service healthy"] = seconds
+        print(f"\n{production.project}: healthy {seconds:.1f} s after `up` started")
+        yield production
+    finally:
+        production.close()
+
+
+@pytest.fixture(scope="session")
+def api_token(stack):
+    token = stack.credentials()["API token"]
+    assert token and token != "(not set)", "the stack has no API token"
+    return token
+
+
+@pytest.fixture
+def http():
+    with http_session() as session:
+        yield session
+
+
+@pytest.fixture
+def api(stack, api_token, http):
+    """Calls the API: api("POST", "/api/visitors", json=...) with the token, or token=None."""
+
+    def call(method, path, token=api_token, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return http.request(method, stack.url(path), headers=headers, timeout=10, **kwargs)
+
+    return call
+
+
+def unique(label):
+    """A visitor name no other test (or earlier run) uses."""
+    return f"{label} {secrets.token_hex(3)}"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install -r tests/stack/requirements.txt)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def new_page(browser, stack):
+    """Opens pages in fresh browser contexts: new_page(java_script_enabled=False)."""
+    contexts = []
+
+    def open_page(**options):
+        context = browser.new_context(base_url=stack.url(), **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        name = item.path.stem
+        return MODULE_ORDER.index(name) if name in MODULE_ORDER else len(MODULE_ORDER)
+
+    items.sort(key=rank)  # stable: the tests of a module keep their order
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    figures = config.stash.get(TIMINGS, {})
+    if figures:
+        terminalreporter.write_sep("-", "stack timings")
+        for name, seconds in figures.items():
+            terminalreporter.write_line(f"{seconds:7.2f} s  {name}")

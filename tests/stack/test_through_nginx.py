@@ -1,0 +1,158 @@
+"""What a client of the published port gets: the page, its static files, health and the API."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import http_session, unique, wait_until
+
+HASHED_HTMX = re.compile(r'<script src="(/static/[^"]*htmx[^"]*\.[0-9a-f]{12}\.js)"')
+NGINX_VERSION = re.compile(r"nginx/\d", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def page_html(stack):
+    with http_session() as session:
+        response = session.get(stack.url("/"), timeout=10)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    return response.text
+
+
+@pytest.fixture(scope="module")
+def htmx_path(page_html):
+    match = HASHED_HTMX.search(page_html)
+    assert match, "the page has no htmx <script> with a hashed name under /static/"
+    return match.group(1)
+
+
+def test_page_is_the_sign_in_form(page_html):
+    assert re.search(r'<form id="sign-in" method="post" action="/"', page_html)
+    for field in ("name", "company", "message"):
+        assert f'name="{field}"' in page_html
+    assert 'name="csrfmiddlewaretoken"' in page_html
+    assert re.search(r'<button type="submit">\s*Sign in\s*</button>', page_html)
+    assert 'id="visitor-list"' in page_html
+
+
+def test_page_loads_htmx_from_a_hashed_static_file(htmx_path):
+    assert htmx_path.startswith("/static/")
+
+
+def test_hashed_static_file_is_cached_for_a_year(stack, http, htmx_path):
+    response = http.get(stack.url(htmx_path), timeout=10)
+    assert response.status_code == 200
+    assert "javascript" in response.headers["Content-Type"]
+    cache_control = response.headers["Cache-Control"]
+    assert "immutable" in cache_control
+    assert "max-age=31536000" in cache_control
+
+
+def test_static_file_is_gzipped_for_clients_that_accept_it(stack, http, htmx_path):
+    plain = http.get(stack.url(htmx_path), headers={"Accept-Encoding": "identity"}, timeout=10)
+    gzipped = http.get(stack.url(htmx_path), headers={"Accept-Encoding": "gzip"}, timeout=10)
+    assert "Content-Encoding" not in plain.headers
+    assert gzipped.headers["Content-Encoding"] == "gzip"
+    assert int(gzipped.headers["Content-Length"]) < int(plain.headers["Content-Length"]) / 2
+    assert gzipped.content == plain.content  # requests decompressed it: the same script
+    assert "Accept-Encoding" in gzipped.headers.get("Vary", "")
+
+
+def test_health_reports_app_and_database_ok(stack, http):
+    response = http.get(stack.url("/health"), timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_liveness_answers(stack, http):
+    response = http.get(stack.url("/health/live"), timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_api_creates_a_visitor_that_its_location_and_the_list_return(stack, api):
+    sent = {"name": unique("API Ada"), "company": "Analytical Engines", "message": "Hello"}
+    created = api("POST", "/api/visitors", json=sent)
+    assert created.status_code == 201, created.text
+    visitor = created.json()
+    assert {key: visitor[key] for key in sent} == sent
+
+    location = created.headers["Location"]
+    assert location == stack.url(f"/api/visitors/{visitor['id']}")
+    fetched = api("GET", urlsplit(location).path, token=None)
+    assert fetched.status_code == 200
+    assert fetched.json() == visitor
+
+    listed = api("GET", "/api/visitors", token=None)
+    assert listed.status_code == 200
+    assert listed.json()["results"][0] == visitor
+
+
+@pytest.mark.parametrize("token", [None, "not-the-token"], ids=["no token", "wrong token"])
+def test_api_write_without_the_token_is_refused_in_json(api, token):
+    name = unique("Mallory")
+    response = api("POST", "/api/visitors", token=token, json={"name": name})
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers.get("WWW-Authenticate") == "Bearer"
+    assert "error" in response.json()
+    names = [v["name"] for v in api("GET", "/api/visitors", token=None).json()["results"]]
+    assert name not in names
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"X-Forwarded-Host": "evil.example"},
+        {"X-Forwarded-Proto": "https"},
+        {"X-Forwarded-Host": "evil.example:443", "X-Forwarded-Proto": "https"},
+    ],
+    ids=["host", "proto", "host and proto"],
+)
+def test_forwarded_headers_from_the_client_do_not_change_links(stack, api, forged):
+    response = api("POST", "/api/visitors", json={"name": unique("Forger")}, headers=forged)
+    assert response.status_code == 201, response.text
+    assert response.headers["Location"] == stack.url(f"/api/visitors/{response.json()['id']}")
+
+
+def test_forwarded_for_from_the_client_is_not_logged_as_its_address(stack, http):
+    marker = unique("xff").replace(" ", "-")
+    response = http.get(
+        stack.url(f"/health/live?probe={marker}"),
+        headers={"X-Forwarded-For": "203.0.113.9"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    line = wait_until(
+        lambda: next((x for x in stack.logs("app").splitlines() if marker in x), None),
+        timeout=10,
+        what="the app's access log line for the request",
+    )
+    assert "203.0.113.9" not in line
+
+
+# Answers from each part of the stack: the app, nginx's static files, nginx's own error pages.
+VERSION_PROBES = {
+    "page": ("GET", "/", 200),
+    "health": ("GET", "/health", 200),
+    "app 404": ("GET", "/no-such-page", 404),
+    "api 401": ("POST", "/api/visitors", 401),
+    "static": ("GET", "/static/visitors/site.css", 200),
+    "static 404": ("GET", "/static/no-such-file.js", 404),
+    "nginx 413 page": ("POST-LARGE", "/", 413),
+    "nginx 413 json": ("POST-LARGE", "/api/visitors", 413),
+}
+
+
+@pytest.mark.parametrize("probe", VERSION_PROBES.values(), ids=VERSION_PROBES.keys())
+def test_responses_never_reveal_the_nginx_version(stack, http, probe):
+    method, path, status = probe
+    body = None
+    if method == "POST-LARGE":
+        method, body = "POST", b"a" * 100_000  # over nginx's 64k client_max_body_size
+    response = http.request(method, stack.url(path), data=body, timeout=10)
+    assert response.status_code == status
+    assert response.headers["Server"] == "nginx"
+    for name, value in response.headers.items():
+        assert not NGINX_VERSION.search(value), f"{name}: {value}"
+    assert not NGINX_VERSION.search(response.text)
