@@ -20,3 +20,10 @@ class PageForm(forms.Form):
 
     before = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     limit = forms.IntegerField(min_value=1, max_value=100, required=False)
+
+    def clean(self):
+        # Left out is fine; given but empty (`?before=`) is not a number.
+        for name in self.fields:
+            if self.data.get(name) == "":
+                self.add_error(name, "Enter a whole number.")
+        return super().clean()

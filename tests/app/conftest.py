@@ -4,6 +4,7 @@ import copy
 import re
 from datetime import timedelta
 
+import hypothesis
 import pytest
 from django.db import connections
 from django.utils import timezone
@@ -104,3 +105,9 @@ def database_down(request, db):
         connections["default"] = real
         unreachable.close()
         unreachable.close_pool()  # a no-op without a pool
+
+
+# Hypothesis keeps no example database: the source is mounted read-only for the test user,
+# and every run starts from the same seeds anyway.
+hypothesis.settings.register_profile("visitors", database=None)
+hypothesis.settings.load_profile("visitors")

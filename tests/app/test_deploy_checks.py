@@ -1,7 +1,6 @@
 """Deployment readiness: migrations, Django's deploy checks, and how settings read secrets."""
 
 import os
-import re
 import subprocess
 import sys
 
