@@ -1,0 +1,101 @@
+"""Helpers for the security tests of the stack (hardening, TLS, rate limits, bad input).
+
+Plain functions and context managers; the fixtures stay in the test modules. Imports the
+shared helpers from conftest.py, which it never changes.
+"""
+
+import contextlib
+import re
+
+from conftest import REPO, Compose, http_session
+
+# Records every Content-Security-Policy violation the page reports, from the first script on.
+CSP_RECORDER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push({
+    directive: event.violatedDirective,
+    effective: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile,
+    line: event.lineNumber,
+    sample: event.sample,
+  });
+});
+"""
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@contextlib.contextmanager
+def own_stack(timings, label, files=("compose.yaml",), env=None, prefix="visitors-test"):
+    """A production stack of its own (throwaway name, free port), removed afterwards.
+
+    For tests that would disturb the shared session stack, or need other compose files.
+    `env` adds variables to the hermetic environment compose gets.
+    """
+    stack = Compose(REPO, files=list(files), prefix=prefix)
+    stack.env |= env or {}
+    try:
+        seconds = stack.up(build=True)
+        timings[f"{label}: up --build start -> every service healthy"] = seconds
+        yield stack
+    finally:
+        stack.close()
+
+
+def csrf_token(html):
+    match = CSRF_INPUT.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def form_session(url):
+    """A session that has loaded the page at `url`: (session, its form's CSRF token)."""
+    session = http_session()
+    response = session.get(url, timeout=15)
+    assert response.status_code == 200, response.status_code
+    return session, csrf_token(response.text)
+
+
+def admin_session(stack, credentials):
+    """A requests session logged into the admin of `stack`."""
+    session, token = form_session(stack.url("/admin/login/"))
+    response = session.post(
+        stack.url("/admin/login/?next=/admin/"),
+        data={
+            "csrfmiddlewaretoken": token,
+            "username": credentials["admin username"],
+            "password": credentials["admin password"],
+            "next": "/admin/",
+        },
+        headers={"Referer": stack.url("/admin/login/")},
+        timeout=15,
+        allow_redirects=False,
+    )
+    assert response.status_code == 302, f"admin login failed: {response.status_code}"
+    return session
+
+
+def browser_admin_login(page, credentials):
+    """Logs the browser page into the admin (the page's context keeps the session)."""
+    page.goto("/admin/login/")
+    page.locator("#id_username").fill(credentials["admin username"])
+    page.locator("#id_password").fill(credentials["admin password"])
+    with page.expect_navigation():
+        page.locator("input[type=submit], button[type=submit]").first.click()
+    assert "/admin/login/" not in page.url, "the admin login failed"
+
+
+@contextlib.contextmanager
+def admin_browser_context(browser, stack, credentials):
+    """A browser context logged into the admin once (the login is rate-limited)."""
+    context = browser.new_context(base_url=stack.url())
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        browser_admin_login(page, credentials)
+        page.close()
+        yield context
+    finally:
+        context.close()
