@@ -1,0 +1,1 @@
+"""Helpers of bench/run: one module per purpose (stack, wrk, cases, targets, report, profile)."""

@@ -1,0 +1,8 @@
+-- GET the URL given to wrk, with the headers a browser sends for it.
+--   BENCH_ACCEPT_ENCODING  e.g. "gzip" for static files (nginx then sends its .gz copy)
+dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
+
+local encoding = os.getenv("BENCH_ACCEPT_ENCODING")
+if encoding and encoding ~= "" then
+  wrk.headers["Accept-Encoding"] = encoding
+end
