@@ -63,5 +63,11 @@ def csrf_failure(request, reason=""):
     )
 
 
+def database_full(request):
+    return page(
+        request, 503, "The database has run out of disk space: nothing new can be saved for now."
+    )
+
+
 def database_unavailable(request):
     return page(request, 503, "The database is not answering. Please try again in a few seconds.")

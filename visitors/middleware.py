@@ -1,3 +1,4 @@
+import psycopg
 from django import db
 
 from visitors import errors
@@ -16,6 +17,8 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception.__cause__, psycopg.errors.DiskFull):
+            return errors.database_full(request)
         if isinstance(exception, db.OperationalError | db.InterfaceError):
             return errors.database_unavailable(request)
         return None

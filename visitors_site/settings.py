@@ -126,6 +126,9 @@ DATABASES = {
                 "max_size": int(env("DATABASE_POOL_MAX_SIZE", "8")),
                 # Seconds a request waits for a connection before it is answered 503.
                 "timeout": float(env("DATABASE_POOL_TIMEOUT", "1.5")),
+                # While the database is away the pool retries with a doubling delay; capping
+                # the retries at a few seconds lets it reconnect within seconds of its return.
+                "reconnect_timeout": float(env("DATABASE_POOL_RECONNECT_TIMEOUT", "5")),
             }
             if DATABASE_POOL
             else False,

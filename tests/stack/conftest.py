@@ -8,6 +8,9 @@ stack running elsewhere on the machine is never touched and never in the way.
 Test modules import the plain helpers from here (`from conftest import wait_until`).
 """
 
+import copy
+import dataclasses
+import itertools
 import json
 import os
 import re
@@ -16,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -48,7 +52,8 @@ UP_TIMEOUT = 300
 COMMAND_TIMEOUT = 120
 
 # Modules run in this order: the ones that stop services or restart the stack come last, and
-# the development stack (a second stack) runs after the production one is done with.
+# the development stack (a second stack) runs after the production one is done with. A module
+# not named here runs at the "*", so a new module always runs, before the failure scenarios.
 MODULE_ORDER = (
     "test_stack_health",
     "test_through_nginx",
@@ -56,6 +61,15 @@ MODULE_ORDER = (
     "test_isolation",
     "test_persistence",
     "test_database_outage",
+    "*",
+    # Failure scenarios: each breaks something on purpose and checks how the stack recovers.
+    "test_crash_recovery",
+    "test_database_restart",
+    "test_app_upgrade",
+    "test_backup_restore",
+    "test_disk_full",
+    # Can restart the Docker daemon itself, which every stack on the machine feels: last.
+    "test_data_survival",
     "test_dev_reload",
 )
 
@@ -175,12 +189,14 @@ class Compose:
             )
         return result
 
-    def up(self, build=False):
+    def up(self, build=False, recreate=False):
         """Starts the stack and waits until every service is healthy; returns the seconds taken."""
         started = time.monotonic()
         args = ["up", "--detach", "--wait", "--wait-timeout", str(UP_TIMEOUT - 30)]
         if build:
             args.append("--build")
+        if recreate:
+            args.append("--force-recreate")
         try:
             self.run(*args, timeout=UP_TIMEOUT)
         except AssertionError as exc:
@@ -234,6 +250,109 @@ class Compose:
 
     def url(self, path="/"):
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def variant(self, files, **variables):
+        """The same project (name, port, folder) driven with other compose files or variables.
+
+        It shares this one's containers and volumes: close this one, never the variant.
+        """
+        other = copy.copy(self)
+        other.files = files
+        other.env = self.env | variables
+        return other
+
+    def state(self, service):
+        """What matters of the service's container for a restart: see ContainerState."""
+        return ContainerState.of(self.container(service))
+
+    def wait_healthy(self, *services, timeout=UP_TIMEOUT):
+        """Waits until each service's container runs and its healthcheck passes."""
+        services = services or LONG_RUNNING
+
+        def all_healthy():
+            states = {service: self.state(service) for service in services}
+            waiting = {name: state.health for name, state in states.items() if not state.healthy}
+            assert not waiting, f"not healthy yet: {waiting}"
+            return True
+
+        wait_until(all_healthy, timeout, f"{', '.join(services)} of {self.project} healthy", 0.5)
+
+    def script_env(self):
+        """The environment for a script that runs a bare `docker compose` (deploy/backup)."""
+        return self.env | {
+            "COMPOSE_PROJECT_NAME": self.project,
+            "COMPOSE_FILE": os.pathsep.join(self.files or ["compose.yaml"]),
+            "COMPOSE_ENV_FILES": self._empty_env_file.name,
+        }
+
+    def run_script(self, script, *args, timeout=COMMAND_TIMEOUT):
+        """Runs a script of the checkout (deploy/backup, ...) for this project, in its folder."""
+        command = [str(self.directory / script), *map(str, args)]
+        try:
+            result = subprocess.run(
+                command,
+                cwd=self.directory,
+                env=self.script_env(),
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise AssertionError(f"{' '.join(command)}: no answer within {timeout} s") from exc
+        assert result.returncode == 0, (
+            f"{' '.join(command)} exited {result.returncode}\n"
+            f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
+        )
+        return result.stdout
+
+    def psql(self, sql):
+        """Runs SQL in the database as the stack's database user; returns psql's bare output."""
+        return self.exec(
+            "db", "psql", "--username", "visitors", "--dbname", "visitors",
+            "--no-psqlrc", "--set", "ON_ERROR_STOP=1", "--tuples-only", "--no-align",
+            "--command", sql,
+        ).strip()  # fmt: skip
+
+    def export_visitors(self):
+        """Every visitor, newest first, as `manage.py export_visitors --format json` gives them."""
+        output = self.exec("app", "python", "manage.py", "export_visitors", "--format", "json")
+        return json.loads(output)
+
+
+@dataclasses.dataclass(frozen=True)
+class ContainerState:
+    """A container's identity and health: a restart changes started_at and restarts."""
+
+    id: str
+    image: str
+    started_at: str
+    restarts: int
+    running: bool
+    health: str
+    pid: int
+
+    @classmethod
+    def of(cls, inspected):
+        state = inspected["State"]
+        return cls(
+            id=inspected["Id"],
+            image=inspected["Image"],
+            started_at=state["StartedAt"],
+            restarts=inspected["RestartCount"],
+            running=state["Running"],
+            health=(state.get("Health") or {}).get("Status", "none"),
+            pid=state["Pid"],
+        )
+
+    @property
+    def healthy(self):
+        return self.running and self.health == "healthy"
+
+    @property
+    def start(self):
+        """Unchanged means the container was not started again (by compose or by Docker)."""
+        return self.id, self.started_at, self.restarts
 
 
 def docker_cli(*args):
@@ -325,6 +444,179 @@ def unique(label):
     return f"{label} {secrets.token_hex(3)}"
 
 
+# What nginx answers itself while the app cannot be reached (502/503/504): JSON under /api.
+NGINX_UNAVAILABLE_JSON = json.loads((REPO / "deploy/web/errors/retry/unavailable.json").read_text())
+NGINX_UNAVAILABLE_PAGE = (REPO / "deploy/web/errors/retry/unavailable.html").read_text()
+
+
+@dataclasses.dataclass
+class Answer:
+    """One request of a test's traffic and what came back (status None: no HTTP answer)."""
+
+    method: str
+    path: str
+    started: float  # time.monotonic()
+    ended: float = 0.0
+    status: int | None = None
+    headers: dict = dataclasses.field(default_factory=dict)
+    text: str = ""
+    error: str | None = None
+
+    @property
+    def ok(self):
+        return self.status in (200, 201)
+
+    def json(self):
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+    @property
+    def from_nginx(self):
+        """A 503 that nginx answered itself: the app was not there (stopped or starting)."""
+        if self.status != 503:
+            return False
+        if self.path.startswith("/api/"):
+            return self.json() == NGINX_UNAVAILABLE_JSON
+        return self.text == NGINX_UNAVAILABLE_PAGE
+
+    @property
+    def clean_503(self):
+        """503 with Retry-After: JSON with an "error" under /api, an HTML page elsewhere."""
+        if self.status != 503 or not self.headers.get("Retry-After", "").isdigit():
+            return False
+        if "Traceback" in self.text:
+            return False
+        content_type = self.headers.get("Content-Type", "")
+        if self.path.startswith("/api/"):
+            body = self.json()
+            return content_type == "application/json" and isinstance(body, dict) and "error" in body
+        return content_type.startswith("text/html")
+
+    def describe(self):
+        outcome = self.error or f"{self.status} {self.headers.get('Content-Type', '')}"
+        return f"{self.method} {self.path} at {self.started:.2f}: {outcome} {self.text[:200]!r}"
+
+
+def send(session, method, path, url, token=None, body=None, timeout=40):
+    """Sends one request and returns its Answer; a failure to get any answer is kept too.
+
+    The timeout is longer than nginx's proxy_read_timeout, so nginx always answers first.
+    """
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    answer = Answer(method, path, started=time.monotonic())
+    try:
+        response = session.request(
+            method, url, json=body, headers=headers, timeout=timeout, allow_redirects=False
+        )
+    except requests.RequestException as exc:
+        answer.error = f"{type(exc).__name__}: {exc}"
+    else:
+        answer.status = response.status_code
+        answer.headers = dict(response.headers)
+        answer.text = response.text
+    answer.ended = time.monotonic()
+    return answer
+
+
+class Traffic:
+    """Requests from background threads at a bounded pace; every answer is kept in order.
+
+    plan(n) gives the n-th request as (method, path, JSON body or None); POSTs carry the token.
+    Each thread sends one request, then waits `interval` seconds; the whole stops after
+    `max_requests` requests or `max_seconds`, whichever comes first, or when the `with`
+    block ends.
+    """
+
+    def __init__(self, stack, plan, token, interval, threads=1, max_requests=300, max_seconds=120):
+        self.stack = stack
+        self.plan = plan
+        self.token = token
+        self.interval = interval
+        self.max_requests = max_requests
+        self.deadline = time.monotonic() + max_seconds
+        self.answers = []
+        self._numbers = itertools.count()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._send, daemon=True) for _ in range(threads)]
+
+    def __enter__(self):
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
+
+    def _send(self):
+        with http_session() as session:
+            while not self._stop.is_set() and time.monotonic() < self.deadline:
+                with self._lock:
+                    number = next(self._numbers)
+                if number >= self.max_requests:
+                    return
+                method, path, body = self.plan(number)
+                token = self.token if method != "GET" else None
+                answer = send(session, method, path, self.stack.url(path), token, body)
+                with self._lock:
+                    self.answers.append(answer)
+                self._stop.wait(self.interval)
+
+    def snapshot(self):
+        with self._lock:
+            return list(self.answers)
+
+    def since(self, moment):
+        """The answers to requests sent at or after `moment` (time.monotonic())."""
+        return [answer for answer in self.snapshot() if answer.started >= moment]
+
+    def wait_for(self, count, what, timeout, since=0.0):
+        """Waits until `count` answers sent since `since` pass what(answer); returns them."""
+
+        def enough():
+            matching = [answer for answer in self.since(since) if what(answer)]
+            return matching if len(matching) >= count else None
+
+        description = f"{count} answers passing {getattr(what, '__name__', what)}"
+        return wait_until(enough, timeout, description, interval=0.1)
+
+
+def create_visitors(stack, token, visitors):
+    """Posts each visitor (a dict of fields) through the API; returns what the 201s gave back."""
+    created = []
+    with http_session() as session:
+        for visitor in visitors:
+            response = session.post(
+                stack.url("/api/visitors"),
+                json=visitor,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
+            assert response.status_code == 201, response.text
+            created.append(response.json())
+    return created
+
+
+def created_visitors(answers):
+    """The visitors the API acknowledged (201) among the answers."""
+    return [answer.json() for answer in answers if answer.status == 201]
+
+
+def visitors_not_kept(stack, visitors):
+    """The acknowledged visitors that GET /api/visitors/<id> does not give back unchanged."""
+    missing = []
+    with http_session() as session:
+        for visitor in visitors:
+            response = session.get(stack.url(f"/api/visitors/{visitor['id']}"), timeout=10)
+            if response.status_code != 200 or response.json() != visitor:
+                missing.append((visitor, response.status_code, response.text[:200]))
+    return missing
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -360,14 +652,17 @@ def new_page(browser, stack):
 def pytest_collection_modifyitems(items):
     def rank(item):
         name = item.path.stem
-        return MODULE_ORDER.index(name) if name in MODULE_ORDER else len(MODULE_ORDER)
+        return MODULE_ORDER.index(name if name in MODULE_ORDER else "*")
 
     items.sort(key=rank)  # stable: the tests of a module keep their order
 
 
 def pytest_terminal_summary(terminalreporter, config):
+    """Prints the figures: a number is seconds; a (number, unit) pair is a count or a size."""
     figures = config.stash.get(TIMINGS, {})
     if figures:
         terminalreporter.write_sep("-", "stack timings")
-        for name, seconds in figures.items():
-            terminalreporter.write_line(f"{seconds:7.2f} s  {name}")
+        for name, figure in figures.items():
+            value, unit = figure if isinstance(figure, tuple) else (figure, "s")
+            number = f"{value:7d}" if isinstance(value, int) else f"{value:7.2f}"
+            terminalreporter.write_line(f"{number} {unit}  {name}")
