@@ -136,6 +136,18 @@ DATABASES = {
     }
 }
 
+# Each gunicorn worker keeps rendered fragments in its own memory. Only fragments keyed by
+# their content are cached (see visitors/views.py), so no worker ever shows a stale one.
+# Development caches nothing, so an edited template shows at once.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+        if DEBUG
+        else "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    }
+}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
