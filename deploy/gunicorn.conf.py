@@ -8,10 +8,11 @@ wsgi_app = "visitors_site.wsgi:application"
 # gunicorn never listens on the network and the proxy headers it gets are nginx's own.
 bind = [os.environ.get("GUNICORN_BIND", "unix:/run/gunicorn/gunicorn.sock")]
 
-# Threads overlap database round trips; processes use the cores. Two workers of eight
-# threads suit a small two-core host; each worker has its own database pool.
+# Threads overlap database round trips; processes use the cores. Two workers of four
+# threads suit a small two-core host (more threads only queue for the GIL: bench/README.md);
+# each worker has its own database pool.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread" if threads > 1 else "sync"
 
 # Heartbeat files on a memory file system: a slow disk must never look like a hung worker.

@@ -123,7 +123,7 @@ DATABASES = {
             "connect_timeout": int(env("DATABASE_CONNECT_TIMEOUT", "2")),
             "pool": {
                 "min_size": int(env("DATABASE_POOL_MIN_SIZE", "2")),
-                "max_size": int(env("DATABASE_POOL_MAX_SIZE", "8")),
+                "max_size": int(env("DATABASE_POOL_MAX_SIZE", "4")),
                 # Seconds a request waits for a connection before it is answered 503.
                 "timeout": float(env("DATABASE_POOL_TIMEOUT", "1.5")),
                 # While the database is away the pool retries with a doubling delay; capping
