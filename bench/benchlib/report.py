@@ -96,7 +96,7 @@ def markdown(results):
     ]
     refs = {
         "project": {
-            "env": "production defaults (2 workers x 8 threads, pool 2..8)",
+            "env": "production defaults (compose.yaml: 2 workers x 4 threads, pool 2..4)",
             "64": pub["64"],
         }
     }
