@@ -167,14 +167,13 @@ class Compose:
             *args,
         ]
 
-    def run(self, *args, check=True, timeout=COMMAND_TIMEOUT):
-        """Runs `docker compose ARGS` for this project; fails the test on a non-zero exit."""
-        command = self.command(*args)
+    def execute(self, command, env, check, timeout):
+        """Runs `command` in the checkout; with `check`, fails the test on a non-zero exit."""
         try:
             result = subprocess.run(
                 command,
                 cwd=self.directory,
-                env=self.env,
+                env=env,
                 capture_output=True,
                 text=True,
                 timeout=timeout,
@@ -188,6 +187,10 @@ class Compose:
                 f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
             )
         return result
+
+    def run(self, *args, check=True, timeout=COMMAND_TIMEOUT):
+        """Runs `docker compose ARGS` for this project; fails the test on a non-zero exit."""
+        return self.execute(self.command(*args), self.env, check, timeout)
 
     def up(self, build=False, recreate=False):
         """Starts the stack and waits until every service is healthy; returns the seconds taken."""
@@ -288,23 +291,7 @@ class Compose:
     def run_script(self, script, *args, timeout=COMMAND_TIMEOUT):
         """Runs a script of the checkout (deploy/backup, ...) for this project, in its folder."""
         command = [str(self.directory / script), *map(str, args)]
-        try:
-            result = subprocess.run(
-                command,
-                cwd=self.directory,
-                env=self.script_env(),
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise AssertionError(f"{' '.join(command)}: no answer within {timeout} s") from exc
-        assert result.returncode == 0, (
-            f"{' '.join(command)} exited {result.returncode}\n"
-            f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
-        )
-        return result.stdout
+        return self.execute(command, self.script_env(), check=True, timeout=timeout).stdout
 
     def psql(self, sql):
         """Runs SQL in the database as the stack's database user; returns psql's bare output."""
