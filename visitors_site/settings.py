@@ -12,6 +12,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from visitors_site.database import check_connection
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -116,7 +118,7 @@ DATABASES = {
         "PASSWORD": env("DATABASE_PASSWORD"),
         "CONN_MAX_AGE": 0 if DATABASE_POOL else int(env("DATABASE_CONN_MAX_AGE", "0")),
         # Connections broken by a database restart are replaced, not handed to a request
-        # (with the pool, Django makes this the pool's check).
+        # (without the pool; the pool has its own check below).
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # A database that does not answer must not hold a request (or /health) for long.
@@ -129,6 +131,8 @@ DATABASES = {
                 # While the database is away the pool retries with a doubling delay; capping
                 # the retries at a few seconds lets it reconnect within seconds of its return.
                 "reconnect_timeout": float(env("DATABASE_POOL_RECONNECT_TIMEOUT", "5")),
+                # Replaces broken connections without a query per request.
+                "check": check_connection,
             }
             if DATABASE_POOL
             else False,

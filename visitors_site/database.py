@@ -1,0 +1,19 @@
+"""How the connection pool makes sure a connection works before a request gets it."""
+
+import select
+
+from psycopg_pool import ConnectionPool
+
+
+def check_connection(connection):
+    """Hands out an idle connection without a round trip, unless the server has spoken.
+
+    Nothing arrives on an idle connection: if its socket is readable, the server has closed it
+    (a restart, a terminated backend) or sent a notice, and only then does psycopg_pool's own
+    check run a query, which discards a broken connection. That check alone (Django's choice
+    with CONN_HEALTH_CHECKS) costs every request an extra round trip to the database.
+    """
+    poll = select.poll()
+    poll.register(connection.fileno(), select.POLLIN)
+    if poll.poll(0):
+        ConnectionPool.check_connection(connection)
