@@ -15,6 +15,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from visitors import freshness
 from visitors.forms import PageForm, VisitorForm
 from visitors.models import MAX_ID, Visitor
 from visitors.openapi import DOCUMENT
@@ -58,14 +59,17 @@ class VisitorCollection(JsonView):
         query = PageForm(request.GET)
         if not query.is_valid():
             return field_errors(query.errors)
+        before = query.cleaned_data["before"]
         limit = query.cleaned_data["limit"] or settings.VISITORS_PAGE_SIZE
-        visitors, next_before = Visitor.objects.page(query.cleaned_data["before"], limit)
-        next_url = None
-        if next_before is not None:
-            next_url = request.build_absolute_uri(
-                f"{request.path}?limit={limit}&before={next_before}"
-            )
-        return JsonResponse({"results": [v.as_json() for v in visitors], "next": next_url})
+        url = request.build_absolute_uri(request.path)  # the `next` link names this host
+        body = freshness.cached(lambda: self.page_json(url, before, limit), url, before, limit)
+        return HttpResponse(body, content_type="application/json")
+
+    @staticmethod
+    def page_json(url, before, limit):
+        visitors, next_before = Visitor.objects.page(before, limit)
+        next_url = None if next_before is None else f"{url}?limit={limit}&before={next_before}"
+        return JsonResponse({"results": [v.as_json() for v in visitors], "next": next_url}).content
 
     def post(self, request):
         if not has_valid_token(request):

@@ -1,31 +1,29 @@
-import hashlib
+import secrets
 
 from django import db
 from django.conf import settings
 from django.contrib import messages
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from visitors import errors
+from visitors import errors, freshness
 from visitors.forms import PageForm, VisitorForm
 from visitors.models import Visitor
 
 PAGE = "visitors/index.html"
 
-
-def rows_key(visitors, next_before):
-    """A fingerprint of everything the list of visitors shows, to cache its rendering by.
-
-    Any sign-in, edit or deletion changes the rows or the cursor, and so the key: a cached
-    rendering can never be out of date, and nothing needs invalidating.
-    """
-    shown = [(v.id, v.name, v.company, v.message, v.created_at) for v in visitors]
-    return hashlib.blake2b(repr((shown, next_before)).encode(), digest_size=16).hexdigest()
+# What differs in every response of a page otherwise shared: rendered once with these slots,
+# filled in for each request. Random, so no visitor's text can ever be taken for one.
+CSRF_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
+NONCE_SLOT = f"nonce-slot-{secrets.token_hex(16)}"
 
 
 class VisitorPage(View):
@@ -41,32 +39,47 @@ class VisitorPage(View):
         if not query.is_valid():
             return errors.page(request, 400, "That link to older visitors is not valid.")
         before = query.cleaned_data["before"]
-        # htmx asks for the next page of rows only, to append them to the list.
-        template = f"{PAGE}#visitor-rows" if request.htmx else PAGE
-        return self.render_page(request, template, VisitorForm(), before)
+        if request.htmx:
+            # htmx asks for the next page of rows only, to append them to the list.
+            rows = freshness.cached(
+                lambda: render_to_string(f"{PAGE}#visitor-rows", self.context(before)), before
+            )
+            return HttpResponse(rows)
+        if messages.get_messages(request):
+            # A notice for this visitor alone ("you are signed in"): not the shared page.
+            return self.render_page(request, VisitorForm(), before)
+        page = freshness.cached(lambda: self.render_shared_page(request, before), before)
+        page = page.replace(CSRF_SLOT, get_token(request))
+        return HttpResponse(page.replace(NONCE_SLOT, str(get_nonce(request))))
 
     def post(self, request):
         form = VisitorForm(request.POST)
         if not form.is_valid():
             if request.htmx:
                 return render(request, f"{PAGE}#sign-in-form", {"form": form}, status=422)
-            return self.render_page(request, PAGE, form, before=None, status=422)
+            return self.render_page(request, form, before=None, status=422)
         visitor = form.save()
         messages.success(request, f"Thanks, {visitor.name}: you are signed in.")
         if request.htmx:
             return render(request, f"{PAGE}#signed-in", {"form": VisitorForm(), "visitor": visitor})
         return redirect(request.path)
 
-    def render_page(self, request, template, form, before, status=200):
+    def context(self, before, form=None):
         visitors, next_before = Visitor.objects.page(before, settings.VISITORS_PAGE_SIZE)
-        context = {
+        return {
             "form": form,
             "visitors": visitors,
             "next_before": next_before,
             "is_first_page": before is None,
-            "rows_key": rows_key(visitors, next_before),
         }
-        return render(request, template, context, status=status)
+
+    def render_page(self, request, form, before, status=200):
+        return render(request, PAGE, self.context(before, form), status=status)
+
+    def render_shared_page(self, request, before):
+        """The page as every visitor without a notice or a half-filled form sees it."""
+        slots = {"csrf_token": CSRF_SLOT, "csp_nonce": NONCE_SLOT}
+        return render_to_string(PAGE, self.context(before, VisitorForm()) | slots, request)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         response = errors.page(request, 405, "This page can only be viewed or posted to.")

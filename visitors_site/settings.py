@@ -140,8 +140,8 @@ DATABASES = {
     }
 }
 
-# Each gunicorn worker keeps rendered fragments in its own memory. Only fragments keyed by
-# their content are cached (see visitors/views.py), so no worker ever shows a stale one.
+# Each gunicorn worker keeps rendered answers in its own memory, keyed by the database
+# snapshot they show (visitors/freshness.py), so no worker ever serves a stale one.
 # Development caches nothing, so an edited template shows at once.
 CACHES = {
     "default": {

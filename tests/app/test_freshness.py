@@ -1,0 +1,114 @@
+"""Answers cached by database snapshot: never stale, and really reused while nothing changes.
+
+These tests commit (transaction=True), as requests do in production: inside a test's
+transaction nothing is cached, because its own writes do not change the snapshot.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from visitors.models import Visitor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SCRIPT_NONCE = re.compile(r'<script [^>]*nonce="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def _production_cache(settings):
+    # The dev container, where the suite runs, caches nothing: use production's cache.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def api_names(client, path="/api/visitors"):
+    return [v["name"] for v in client.get(path).json()["results"]]
+
+
+def test_every_change_shows_on_the_next_request(client, make_visitors):
+    first, second = make_visitors(2)
+    client.get("/"), client.get("/api/visitors")
+
+    Visitor.objects.filter(pk=first.pk).update(name="Renamed by the admin")
+    assert "Renamed by the admin" in client.get("/").text
+    assert "Renamed by the admin" in api_names(client)
+
+    second.delete()
+    assert f'id="visitor-{second.id}"' not in client.get("/").text
+    assert "Visitor 2" not in api_names(client)
+
+    newest = make_visitors(1, start=9)[0]
+    assert f'id="visitor-{newest.id}"' in client.get("/").text
+    assert api_names(client)[0] == "Visitor 9"
+
+
+def test_a_change_made_outside_django_shows_too(client, make_visitors):
+    # As from psql or another container: the snapshot changes, whoever commits.
+    make_visitors(1)
+    client.get("/")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE visitors_visitor SET company = 'Changed in SQL'")
+    assert "Changed in SQL" in client.get("/").text
+    assert client.get("/api/visitors").json()["results"][0]["company"] == "Changed in SQL"
+
+
+@pytest.mark.parametrize(
+    "path, headers",
+    [
+        ("/", {}),
+        ("/?before=3", {"HX-Request": "true"}),  # the rows htmx appends
+        ("/api/visitors", {}),
+        ("/api/visitors?limit=2", {}),
+    ],
+)
+def test_unchanged_data_is_not_read_again(
+    client, make_visitors, path, headers, django_assert_num_queries
+):
+    make_visitors(3)
+    client.get(path, headers=headers)
+    with django_assert_num_queries(1) as queries:
+        assert client.get(path, headers=headers).status_code == 200
+    assert "pg_current_snapshot()" in queries.captured_queries[0]["sql"]
+
+
+def test_each_page_has_its_own_csrf_token_and_nonce(make_visitors):
+    make_visitors(1)
+    tokens, nonces = set(), set()
+    for _ in range(2):
+        response = Client().get("/")
+        nonce = SCRIPT_NONCE.search(response.text).group(1)
+        assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+        assert "slot" not in response.text
+        tokens.add(CSRF_INPUT.search(response.text).group(1))
+        nonces.add(nonce)
+    assert len(tokens) == len(nonces) == 2
+
+
+def test_the_cached_pages_csrf_token_signs_in(make_visitors):
+    make_visitors(1)
+    Client().get("/")  # fills the cache
+    browser = Client(enforce_csrf_checks=True)
+    token = CSRF_INPUT.search(browser.get("/").text).group(1)
+    response = browser.post("/", {"csrfmiddlewaretoken": token, "name": "Grace Hopper"})
+    assert response.status_code == 302
+    assert "Grace Hopper" in browser.get("/").text
+
+
+def test_a_notice_is_never_shared(make_visitors):
+    make_visitors(1)
+    visitor, other = Client(), Client()
+    visitor.post("/", {"name": "Grace Hopper"})
+    assert "Thanks, Grace Hopper" in visitor.get("/").text
+    assert "Thanks" not in other.get("/").text
+    assert "Thanks" not in visitor.get("/").text
+
+
+def test_next_links_name_the_host_that_was_asked(make_visitors, settings):
+    settings.ALLOWED_HOSTS = ["one.example", "two.example"]
+    make_visitors(3)
+    for host in ["one.example", "two.example"]:
+        page = Client().get("/api/visitors?limit=1", headers={"Host": host}).json()
+        assert page["next"].startswith(f"http://{host}/api/visitors?limit=1&before=")
