@@ -16,7 +16,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from visitors import freshness
-from visitors.forms import PageForm, VisitorForm
+from visitors.forms import VisitorForm, page_query
 from visitors.models import MAX_ID, Visitor
 from visitors.openapi import DOCUMENT
 
@@ -56,13 +56,15 @@ class JsonView(View):
 
 class VisitorCollection(JsonView):
     def get(self, request):
-        query = PageForm(request.GET)
-        if not query.is_valid():
-            return field_errors(query.errors)
-        before = query.cleaned_data["before"]
-        limit = query.cleaned_data["limit"] or settings.VISITORS_PAGE_SIZE
+        query, problems = page_query(request.GET)
+        if problems:
+            return field_errors(problems)
+        before = query["before"]
+        limit = query["limit"] or settings.VISITORS_PAGE_SIZE
         url = request.build_absolute_uri(request.path)  # the `next` link names this host
-        body = freshness.cached(lambda: self.page_json(url, before, limit), url, before, limit)
+        body = freshness.cached(
+            ("api list", url, before, limit), lambda: self.page_json(url, before, limit)
+        )
         return HttpResponse(body, content_type="application/json")
 
     @staticmethod

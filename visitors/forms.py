@@ -27,3 +27,14 @@ class PageForm(forms.Form):
             if self.data.get(name) == "":
                 self.add_error(name, "Enter a whole number.")
         return super().clean()
+
+
+def page_query(data):
+    """A list's query string as (values, None), or (None, errors) when it is not valid.
+
+    Most requests have none: they skip building a form, a measurable share of a cached page.
+    """
+    if not data:
+        return {"before": None, "limit": None}, None
+    form = PageForm(data)
+    return (form.cleaned_data, None) if form.is_valid() else (None, form.errors)

@@ -26,18 +26,18 @@ def database_state():
         return cursor.fetchone()[0]
 
 
-def cached(render, *vary):
+def cached(key, render):
     """render()'s result, from the cache while the database is unchanged.
 
-    vary: what else the answer depends on (which page, the host its links name...).
+    key: a tuple naming the answer and what else it depends on (which page, which host...).
     """
     if connection.in_atomic_block:
         # A transaction's own uncommitted writes do not show in its snapshot.
         return render()
     state = database_state()
-    key = hashlib.blake2b(repr((state, vary)).encode(), digest_size=16).hexdigest()
-    found = cache.get(key)
+    digest = hashlib.blake2b(repr((state, key)).encode(), digest_size=16).hexdigest()
+    found = cache.get(digest)
     if found is None:
         found = render()
-        cache.set(key, found, KEEP_SECONDS)
+        cache.set(digest, found, KEEP_SECONDS)
     return found

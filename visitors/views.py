@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from visitors import errors, freshness
-from visitors.forms import PageForm, VisitorForm
+from visitors.forms import VisitorForm, page_query
 from visitors.models import Visitor
 
 PAGE = "visitors/index.html"
@@ -35,20 +35,21 @@ class VisitorPage(View):
 
     @method_decorator(vary_on_headers("HX-Request"))
     def get(self, request):
-        query = PageForm(request.GET)
-        if not query.is_valid():
+        query, problems = page_query(request.GET)
+        if problems:
             return errors.page(request, 400, "That link to older visitors is not valid.")
-        before = query.cleaned_data["before"]
+        before = query["before"]
         if request.htmx:
             # htmx asks for the next page of rows only, to append them to the list.
             rows = freshness.cached(
-                lambda: render_to_string(f"{PAGE}#visitor-rows", self.context(before)), before
+                ("rows", before),
+                lambda: render_to_string(f"{PAGE}#visitor-rows", self.context(before)),
             )
             return HttpResponse(rows)
         if messages.get_messages(request):
             # A notice for this visitor alone ("you are signed in"): not the shared page.
             return self.render_page(request, VisitorForm(), before)
-        page = freshness.cached(lambda: self.render_shared_page(request, before), before)
+        page = freshness.cached(("page", before), lambda: self.render_shared_page(request, before))
         page = page.replace(CSRF_SLOT, get_token(request))
         return HttpResponse(page.replace(NONCE_SLOT, str(get_nonce(request))))
 

@@ -74,6 +74,13 @@ def test_unchanged_data_is_not_read_again(
     assert "pg_current_snapshot()" in queries.captured_queries[0]["sql"]
 
 
+def test_the_page_and_htmx_rows_of_the_same_cursor_are_kept_apart(client, make_visitors, htmx):
+    make_visitors(25)
+    assert "<html" in client.get("/?before=24").text
+    assert "<html" not in client.get("/?before=24", **htmx).text
+    assert "<html" in client.get("/?before=24").text
+
+
 def test_each_page_has_its_own_csrf_token_and_nonce(make_visitors):
     make_visitors(1)
     tokens, nonces = set(), set()
