@@ -28,7 +28,7 @@ control_socket_disable = True
 
 # nginx logs every request, with the app's answer and time ($upstream_status and
 # $upstream_response_time). gunicorn's own line for each one cost about 15 % of the app's
-# throughput (bench/README.md); GUNICORN_ACCESS_LOG=- brings it back when debugging.
+# throughput (README.md, Performance); GUNICORN_ACCESS_LOG=- brings it back when debugging.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
