@@ -1,7 +1,7 @@
 import psycopg
 from django import db
 
-from visitors import errors
+from visitors import errors, freshness
 
 
 class DatabaseUnavailableMiddleware:
@@ -20,5 +20,6 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception.__cause__, psycopg.errors.DiskFull):
             return errors.database_full(request)
         if isinstance(exception, db.OperationalError | db.InterfaceError):
+            freshness.forget()
             return errors.database_unavailable(request)
         return None

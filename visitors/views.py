@@ -49,7 +49,7 @@ class VisitorPage(View):
         if messages.get_messages(request):
             # A notice for this visitor alone ("you are signed in"): not the shared page.
             return self.render_page(request, VisitorForm(), before)
-        page = freshness.cached(("page", before), lambda: self.render_shared_page(request, before))
+        page = freshness.cached(("page", before), lambda: self.render_shared_page(before))
         page = page.replace(CSRF_SLOT, get_token(request))
         return HttpResponse(page.replace(NONCE_SLOT, str(get_nonce(request))))
 
@@ -77,10 +77,14 @@ class VisitorPage(View):
     def render_page(self, request, form, before, status=200):
         return render(request, PAGE, self.context(before, form), status=status)
 
-    def render_shared_page(self, request, before):
-        """The page as every visitor without a notice or a half-filled form sees it."""
+    def render_shared_page(self, before):
+        """The page as every visitor without a notice or a half-filled form sees it.
+
+        Rendered without the request, so nothing of one visitor's (user, session, messages)
+        can ever be in it; the slots stand in for what each request fills in.
+        """
         slots = {"csrf_token": CSRF_SLOT, "csp_nonce": NONCE_SLOT}
-        return render_to_string(PAGE, self.context(before, VisitorForm()) | slots, request)
+        return render_to_string(PAGE, self.context(before, VisitorForm()) | slots)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         response = errors.page(request, 405, "This page can only be viewed or posted to.")

@@ -2,6 +2,7 @@
 
 import select
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
 
@@ -16,4 +17,10 @@ def check_connection(connection):
     poll = select.poll()
     poll.register(connection.fileno(), select.POLLIN)
     if poll.poll(0):
-        ConnectionPool.check_connection(connection)
+        try:
+            ConnectionPool.check_connection(connection)
+        except psycopg.Error:
+            from visitors import freshness  # here, not at the top: settings import this module
+
+            freshness.forget()
+            raise

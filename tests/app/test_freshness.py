@@ -7,6 +7,7 @@ transaction nothing is cached, because its own writes do not change the snapshot
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
@@ -65,12 +66,18 @@ def test_a_change_made_outside_django_shows_too(client, make_visitors):
     ],
 )
 def test_unchanged_data_is_not_read_again(
-    client, make_visitors, path, headers, django_assert_num_queries
+    client, make_visitors, path, headers, django_assert_max_num_queries
 ):
     make_visitors(3)
     client.get(path, headers=headers)
-    with django_assert_num_queries(1) as queries:
-        assert client.get(path, headers=headers).status_code == 200
+    # The snapshot is the whole server's: a commit elsewhere (autovacuum's ANALYZE) between
+    # two requests is a rightful miss, so the next request gets a second chance.
+    for _ in range(3):
+        with django_assert_max_num_queries(2) as queries:
+            assert client.get(path, headers=headers).status_code == 200
+        if len(queries) == 1:
+            break
+    assert len(queries) == 1, "every request read the visitors again"
     assert "pg_current_snapshot()" in queries.captured_queries[0]["sql"]
 
 
@@ -119,3 +126,10 @@ def test_next_links_name_the_host_that_was_asked(make_visitors, settings):
     for host in ["one.example", "two.example"]:
         page = Client().get("/api/visitors?limit=1", headers={"Host": host}).json()
         assert page["next"].startswith(f"http://{host}/api/visitors?limit=1&before=")
+
+
+def test_a_database_failure_empties_the_cache(client, database_down):
+    # After a crash restart PostgreSQL may reuse transaction ids, and so repeat a snapshot.
+    cache.set("sentinel", "cached before the failure")
+    assert client.get("/").status_code == 503
+    assert cache.get("sentinel") is None

@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from psycopg_pool import ConnectionPool
 
@@ -38,11 +39,25 @@ def terminate(pid):
     raise AssertionError(f"server process {pid} still runs 10 s after pg_terminate_backend")
 
 
-def test_a_connection_the_server_closed_is_replaced_before_use(pool):
+def last_query(pid):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+        return cursor.fetchone()[0]
+
+
+def test_a_connection_the_server_closed_is_replaced_before_use(pool, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     terminated = backend_pid(pool)
+    cache.set("sentinel", "cached before the server went away")
     terminate(terminated)
     assert backend_pid(pool) != terminated
+    # After a crash restart the same snapshot can name other data (visitors/freshness.py).
+    assert cache.get("sentinel") is None
 
 
-def test_a_working_connection_is_handed_out_again(pool):
-    assert backend_pid(pool) == backend_pid(pool)
+def test_a_working_connection_is_handed_out_again_without_a_query(pool):
+    pid = backend_pid(pool)
+    with pool.connection() as pooled:
+        assert pooled.info.backend_pid == pid
+        # The server's record of the last statement: a check query would have replaced it.
+        assert last_query(pid) == "SELECT pg_backend_pid()"
