@@ -20,6 +20,11 @@ def check_connection(connection):
         try:
             ConnectionPool.check_connection(connection)
         except psycopg.Error:
+            # The server went away, so every idle connection to it is dead too. psycopg_pool
+            # would check them one by one, backing off a second and more after each, and the
+            # request would run out of DATABASE_POOL_TIMEOUT (a 503). Replace them all at once.
+            # (psycopg_pool marks each connection with its pool; Django relies on it too.)
+            connection._pool.drain()
             from visitors import freshness  # here, not at the top: settings import this module
 
             freshness.forget()

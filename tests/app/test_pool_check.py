@@ -1,5 +1,6 @@
 """The pool's connection check: a connection the server closed never reaches a request."""
 
+import contextlib
 import time
 
 import pytest
@@ -13,12 +14,21 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def pool():
-    params = connection.get_connection_params() | {"autocommit": True}
-    with ConnectionPool(
-        kwargs=params, min_size=1, max_size=1, check=check_connection, timeout=5
-    ) as pool:
-        yield pool
+def pools():
+    """Makes pools of `size` open connections, each as production configures its pool."""
+    with contextlib.ExitStack() as opened:
+
+        def make(size=1):
+            # A short timeout, as in production: a request without a connection fails fast.
+            params = connection.get_connection_params() | {"autocommit": True}
+            pool = ConnectionPool(
+                kwargs=params, min_size=size, max_size=size, check=check_connection, timeout=0.8
+            )
+            opened.enter_context(pool)
+            pool.wait()
+            return pool
+
+        yield make
 
 
 def backend_pid(pool):
@@ -26,17 +36,28 @@ def backend_pid(pool):
         return pooled.execute("SELECT pg_backend_pid()").fetchone()[0]
 
 
-def terminate(pid):
-    """Ends a server process as a database restart does; returns once it is gone."""
+def terminate(*pids):
+    """Ends server processes as a database restart does; returns once they are gone."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s) AS pid", [list(pids)])
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pid])
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)]
+            )
             if cursor.fetchone()[0] == 0:
                 return
             time.sleep(0.05)
-    raise AssertionError(f"server process {pid} still runs 10 s after pg_terminate_backend")
+    raise AssertionError(f"server processes {pids} still run 10 s after pg_terminate_backend")
+
+
+def pool_pids(pool, size):
+    """The server processes behind every connection of the pool."""
+    held = [pool.getconn() for _ in range(size)]
+    pids = [held_connection.info.backend_pid for held_connection in held]
+    for held_connection in held:
+        pool.putconn(held_connection)
+    return pids
 
 
 def last_query(pid):
@@ -45,7 +66,8 @@ def last_query(pid):
         return cursor.fetchone()[0]
 
 
-def test_a_connection_the_server_closed_is_replaced_before_use(pool, settings):
+def test_a_connection_the_server_closed_is_replaced_before_use(pools, settings):
+    pool = pools()
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     terminated = backend_pid(pool)
     cache.set("sentinel", "cached before the server went away")
@@ -55,9 +77,19 @@ def test_a_connection_the_server_closed_is_replaced_before_use(pool, settings):
     assert cache.get("sentinel") is None
 
 
-def test_a_working_connection_is_handed_out_again_without_a_query(pool):
+def test_a_working_connection_is_handed_out_again_without_a_query(pools):
+    pool = pools()
     pid = backend_pid(pool)
     with pool.connection() as pooled:
         assert pooled.info.backend_pid == pid
         # The server's record of the last statement: a check query would have replaced it.
         assert last_query(pid) == "SELECT pg_backend_pid()"
+
+
+def test_after_a_restart_the_first_request_does_not_wait_out_every_dead_connection(pools):
+    # psycopg_pool alone would check the dead connections one by one, sleeping a second and
+    # more after each, and run out of the pool's timeout.
+    pool = pools(size=3)
+    dead = pool_pids(pool, 3)
+    terminate(*dead)
+    assert backend_pid(pool) not in dead
