@@ -33,9 +33,8 @@ def parse_size(text):
 
 
 class Stack:
-    def __init__(self, repo, port, version="bench", extra_files=()):
+    def __init__(self, repo, port, version="bench"):
         self.repo = Path(repo)
-        self.extra_files = [str(f) for f in extra_files]
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
         self.env = dict(
@@ -45,6 +44,7 @@ class Stack:
         for name in (
             "GUNICORN_WORKERS",
             "GUNICORN_THREADS",
+            "GUNICORN_ACCESS_LOG",
             "DATABASE_POOL",
             "DATABASE_CONN_MAX_AGE",
             "DATABASE_POOL_MIN_SIZE",
@@ -69,7 +69,6 @@ class Stack:
             str(root / "compose.yaml"),
             "-f",
             str(root / "bench" / "compose.bench.yaml"),
-            *(arg for f in self.extra_files for arg in ("-f", f)),
         ]
 
     def compose(self, *args, env=None, root=None, timeout=300, capture=True, check=True):
