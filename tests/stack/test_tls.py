@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import LONG_RUNNING, REPO, free_port, http_session, wait_until
-from helpers_security import csrf_token, own_stack
+from helpers_security import admin_login, own_stack
 
 
 @pytest.fixture(scope="module")
@@ -85,20 +85,7 @@ def test_cookies_are_secure(tls_stack, https):
     assert csrf and all(c.secure for c in csrf), page.headers.get("Set-Cookie")
     assert "Secure" in page.headers["Set-Cookie"]
     # The session cookie too: log into the admin over HTTPS.
-    credentials = tls_stack.credentials()
-    login = https.get(tls_stack.https("/admin/login/"), timeout=15)
-    response = https.post(
-        tls_stack.https("/admin/login/"),
-        data={
-            "csrfmiddlewaretoken": csrf_token(login.text),
-            "username": credentials["admin username"],
-            "password": credentials["admin password"],
-            "next": "/admin/",
-        },
-        headers={"Referer": tls_stack.https("/admin/login/")},
-        timeout=15,
-        allow_redirects=False,
-    )
+    response = admin_login(https, tls_stack.https, tls_stack.credentials())
     assert response.status_code == 302, response.status_code
     assert urlsplit(response.headers["Location"]).path == "/admin/"
     session_cookies = [c for c in https.cookies if c.name == "sessionid"]
