@@ -50,6 +50,16 @@ def csrf_token(html):
     return match.group(1)
 
 
+def assert_refused(response, status, content_type, page_text):
+    """A refusal in the form the client expects: JSON with an error, or a page saying page_text."""
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith(content_type)
+    if content_type == "application/json":
+        assert "error" in response.json()
+    else:
+        assert page_text in response.text
+
+
 def form_session(url):
     """A session that has loaded the page at `url`: (session, its form's CSRF token)."""
     session = http_session()
