@@ -69,5 +69,9 @@ def database_full(request):
     )
 
 
+def database_busy(request):
+    return page(request, 503, "Visitors is busy with another change. Please try again.")
+
+
 def database_unavailable(request):
     return page(request, 503, "The database is not answering. Please try again in a few seconds.")

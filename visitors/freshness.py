@@ -11,19 +11,84 @@ rendering the visitors.
 The server's start time joins the snapshot, so a database restored into a new volume (whose
 transaction ids start again) never meets answers cached from the old one. A crash restart
 keeps the start time but may hand out again transaction ids that never reached the disk, so
-the cache is emptied whenever the database fails under a worker (forget()).
+the cache is emptied whenever a connection to the database is lost (the connection_lost
+signal, from the database backend and the middleware).
 
-The cache is each worker's own memory (settings.CACHES): the shared page holds slots that only
-this process fills in (visitors/views.py).
+Each gunicorn worker keeps its own answers, within VISITORS_ANSWER_CACHE_BYTES: the least
+recently used go first. Any client can ask for many different pages (every `before` cursor
+and `limit`), so the budget is in bytes, not entries, and an answer's text is kept once however
+many requests share it: cursors past the newest visitor all show the first page, for instance.
 """
 
 import hashlib
+import secrets
+import threading
 
-from django.core.cache import cache
+import cachetools
+from django.conf import settings
 from django.db import connection
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
 
 STATE = "SELECT pg_postmaster_start_time()::text || '/' || pg_current_snapshot()::text"
-KEEP_SECONDS = 3600  # a hit is never stale; expiry only returns memory
+# What an entry costs beyond its text: the key, the state and the cache's own bookkeeping.
+ENTRY_BYTES = 256
+
+# What differs in every response of a page otherwise shared: rendered once with these
+# placeholders, filled in for each request. Random, so no visitor's text can be taken for one.
+SLOTS = {
+    "csrf_token": f"csrf-slot-{secrets.token_hex(16)}",
+    "csp_nonce": f"nonce-slot-{secrets.token_hex(16)}",
+}
+
+
+def _digest(value, kind):
+    return hashlib.blake2b(value, digest_size=16, person=kind).digest()
+
+
+class AnswerCache:
+    """One worker's answers: key -> (state, digest of the text), digest -> the text."""
+
+    def __init__(self, max_bytes):
+        self._lock = threading.Lock()
+        self._entries = cachetools.LRUCache(max_bytes, getsizeof=self._size) if max_bytes else None
+
+    @property
+    def size(self):
+        """Bytes in use, as the budget counts them."""
+        return self._entries.currsize if self._entries is not None else 0
+
+    @staticmethod
+    def _size(value):
+        return ENTRY_BYTES + (len(value) if isinstance(value, bytes) else 0)
+
+    def get(self, key, state):
+        if self._entries is None:
+            return None
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None or found[0] != state:
+                return None
+            return self._entries.get(found[1])
+
+    def put(self, key, state, answer):
+        if self._entries is None:
+            return
+        digest = _digest(answer, b"answer")
+        with self._lock:
+            try:
+                self._entries[digest] = answer
+                self._entries[key] = (state, digest)
+            except ValueError:
+                pass  # larger than the whole budget: not kept
+
+    def clear(self):
+        if self._entries is not None:
+            with self._lock:
+                self._entries.clear()
+
+
+CACHE = AnswerCache(settings.VISITORS_ANSWER_CACHE_BYTES)
 
 
 def database_state():
@@ -33,24 +98,45 @@ def database_state():
 
 
 def cached(key, render):
-    """render()'s result, from the cache while the database is unchanged.
+    """render()'s answer as UTF-8 bytes, from the cache while the database is unchanged.
 
     key: a tuple naming the answer and what else it depends on (which page, which host...).
-    Each answer is kept once, with the state it shows: a commit replaces it, nothing piles up.
     """
     if connection.in_atomic_block:
         # A transaction's own uncommitted writes do not show in its snapshot.
-        return render()
+        return _bytes(render())
     state = database_state()
-    key = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()  # a valid cache key
-    found = cache.get(key)
-    if found is not None and found[0] == state:
-        return found[1]
-    answer = render()
-    cache.set(key, (state, answer), KEEP_SECONDS)
+    key = _digest(repr(key).encode(), b"key")
+    answer = CACHE.get(key, state)
+    if answer is None:
+        answer = _bytes(render())
+        CACHE.put(key, state, answer)
     return answer
 
 
-def forget():
-    """Drops every cached answer: the database failed, maybe it restarted after a crash."""
-    cache.clear()
+def shared_page(request, key, render):
+    """A page that every visitor sees alike, with this request's CSRF token and CSP nonce.
+
+    render(slots) renders it with `slots` in the template context in place of what differs
+    per request, and without the request itself, so nothing of one visitor's (user, session,
+    messages) can ever be in it.
+    """
+    page = cached(key, lambda: render(SLOTS))
+    page = page.replace(SLOTS["csrf_token"].encode(), get_token(request).encode())
+    return page.replace(SLOTS["csp_nonce"].encode(), str(get_nonce(request)).encode())
+
+
+def forget(**signal):
+    """Drops every cached answer: a connection was lost, maybe to a crash restart."""
+    CACHE.clear()
+
+
+def resize(*, setting, **signal):
+    """Follows a changed budget (tests change settings while the process runs)."""
+    global CACHE
+    if setting == "VISITORS_ANSWER_CACHE_BYTES":
+        CACHE = AnswerCache(settings.VISITORS_ANSWER_CACHE_BYTES)
+
+
+def _bytes(answer):
+    return answer.encode() if isinstance(answer, str) else answer

@@ -1,11 +1,7 @@
-import secrets
-
 from django import db
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
-from django.middleware.csp import get_nonce
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.decorators import method_decorator
@@ -19,11 +15,6 @@ from visitors.forms import VisitorForm, page_query
 from visitors.models import Visitor
 
 PAGE = "visitors/index.html"
-
-# What differs in every response of a page otherwise shared: rendered once with these slots,
-# filled in for each request. Random, so no visitor's text can ever be taken for one.
-CSRF_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
-NONCE_SLOT = f"nonce-slot-{secrets.token_hex(16)}"
 
 
 class VisitorPage(View):
@@ -49,9 +40,13 @@ class VisitorPage(View):
         if messages.get_messages(request):
             # A notice for this visitor alone ("you are signed in"): not the shared page.
             return self.render_page(request, VisitorForm(), before)
-        page = freshness.cached(("page", before), lambda: self.render_shared_page(before))
-        page = page.replace(CSRF_SLOT, get_token(request))
-        return HttpResponse(page.replace(NONCE_SLOT, str(get_nonce(request))))
+        return HttpResponse(
+            freshness.shared_page(
+                request,
+                ("page", before),
+                lambda slots: render_to_string(PAGE, self.context(before, VisitorForm()) | slots),
+            )
+        )
 
     def post(self, request):
         form = VisitorForm(request.POST)
@@ -77,15 +72,6 @@ class VisitorPage(View):
     def render_page(self, request, form, before, status=200):
         return render(request, PAGE, self.context(before, form), status=status)
 
-    def render_shared_page(self, before):
-        """The page as every visitor without a notice or a half-filled form sees it.
-
-        Rendered without the request, so nothing of one visitor's (user, session, messages)
-        can ever be in it; the slots stand in for what each request fills in.
-        """
-        slots = {"csrf_token": CSRF_SLOT, "csp_nonce": NONCE_SLOT}
-        return render_to_string(PAGE, self.context(before, VisitorForm()) | slots)
-
     def http_method_not_allowed(self, request, *args, **kwargs):
         response = errors.page(request, 405, "This page can only be viewed or posted to.")
         response["Allow"] = ", ".join(self._allowed_methods())
@@ -100,7 +86,11 @@ def health(request):
         with db.connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except db.Error:
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+        return JsonResponse(
+            {"status": "error", "database": "unavailable"},
+            status=503,
+            headers={"Retry-After": str(errors.RETRY_AFTER)},
+        )
     return JsonResponse({"status": "ok", "database": "ok"})
 
 

@@ -12,8 +12,6 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from visitors_site.database import check_connection
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -65,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Early, so its deadline covers every query of a request (sessions included).
+    "visitors.middleware.DatabaseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -74,7 +74,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "visitors.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "visitors_site.urls"
@@ -105,12 +104,13 @@ if DEBUG:
         "django.template.loaders.app_directories.Loader",
     ]
 
-# PostgreSQL through psycopg 3 and its connection pool. Django refuses a pool together with
-# persistent connections, so CONN_MAX_AGE only matters with DATABASE_POOL off.
+# PostgreSQL through psycopg 3 and its connection pool, with Django's backend made to check
+# pooled connections without a round trip (visitors_site/postgresql/). Django refuses a pool
+# together with persistent connections, so CONN_MAX_AGE only matters with DATABASE_POOL off.
 DATABASE_POOL = env_bool("DATABASE_POOL", default=True)
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "visitors_site.postgresql",
         "HOST": env("DATABASE_HOST", "localhost"),
         "PORT": env("DATABASE_PORT", "5432"),
         "NAME": env("DATABASE_NAME", "visitors"),
@@ -118,7 +118,7 @@ DATABASES = {
         "PASSWORD": env("DATABASE_PASSWORD"),
         "CONN_MAX_AGE": 0 if DATABASE_POOL else int(env("DATABASE_CONN_MAX_AGE", "0")),
         # Connections broken by a database restart are replaced, not handed to a request
-        # (without the pool; the pool has its own check below).
+        # (without the pool; the pool has the backend's own check).
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # A database that does not answer must not hold a request (or /health) for long.
@@ -131,8 +131,6 @@ DATABASES = {
                 # While the database is away the pool retries with a doubling delay; capping
                 # the retries at a few seconds lets it reconnect within seconds of its return.
                 "reconnect_timeout": float(env("DATABASE_POOL_RECONNECT_TIMEOUT", "5")),
-                # Replaces broken connections without a query per request.
-                "check": check_connection,
             }
             if DATABASE_POOL
             else False,
@@ -140,15 +138,23 @@ DATABASES = {
     }
 }
 
+# Seconds each query of a request may wait for the database's answer. A database that stops
+# answering (paused, frozen storage, cut off the network) costs a request this long and then a
+# 503, instead of holding a worker thread for as long as it lasts. Commands have no deadline.
+DATABASE_QUERY_TIMEOUT = float(env("DATABASE_QUERY_TIMEOUT", "1.5"))
+
 # Each gunicorn worker keeps rendered answers in its own memory, keyed by the database
-# snapshot they show (visitors/freshness.py), so no worker ever serves a stale one.
-# Development caches nothing, so an edited template shows at once.
+# snapshot they show (visitors/freshness.py), so no worker ever serves a stale one. The budget
+# is per worker; any client can ask for many distinct pages, so it is in bytes. Development
+# keeps none, so an edited template shows at once.
+VISITORS_ANSWER_CACHE_BYTES = int(env("VISITORS_ANSWER_CACHE_MIB", "0" if DEBUG else "16")) * 2**20
+
+# Django's own cache holds the empty sign-in form's fields (a template fragment).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.dummy.DummyCache"
         if DEBUG
         else "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": 1000},
     }
 }
 

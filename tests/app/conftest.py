@@ -1,5 +1,6 @@
 """Shared fixtures for the app's tests: visitors, the API token, htmx, an unreachable database."""
 
+import contextlib
 import copy
 import re
 from datetime import timedelta
@@ -8,7 +9,9 @@ import hypothesis
 import pytest
 from django.db import connections
 from django.utils import timezone
+from stalling_proxy import StallingProxy
 
+from visitors import freshness
 from visitors.models import Visitor
 
 API_TOKEN = "test-api-token-0123456789"
@@ -80,31 +83,63 @@ def auth(api_token):
 
 
 @pytest.fixture
+def answer_cache(settings):
+    """The answer cache as production has it (development, where the suite runs, has none)."""
+    settings.VISITORS_ANSWER_CACHE_BYTES = 16 * 2**20
+    return freshness.CACHE
+
+
+def database_through(alias, **changes):
+    """A connection configured like the app's database, with `changes`, under its own alias.
+
+    Its own alias keeps the pool Django caches per alias for the real database untouched.
+    """
+    settings_dict = copy.deepcopy(connections.settings["default"]) | changes
+    return type(connections["default"])(settings_dict, alias=alias)
+
+
+@contextlib.contextmanager
+def default_database(replacement):
+    """Makes `replacement` the app's default database for a while, then puts the real one back."""
+    real = connections["default"]
+    connections["default"] = replacement
+    try:
+        yield replacement
+    finally:
+        connections["default"] = real
+        replacement.close()
+        replacement.close_pool()  # a no-op without a pool
+
+
+@pytest.fixture
 def database_down(request, db):
     """The default database, as the app reaches it, now refuses every connection.
 
     A real connection (no mocks) to a closed port of this machine, configured like the real
     one, including the psycopg pool if settings turn it on. Parametrize indirectly with
-    "pool" or "no-pool" to choose. It runs under its own alias, so the pool Django caches per
-    alias for the real database is left untouched, and the real connection is put back
-    afterwards.
+    "pool" or "no-pool" to choose.
     """
-    real = connections["default"]
-    settings_dict = copy.deepcopy(real.settings_dict)
-    settings_dict.update(HOST="127.0.0.1", PORT="1")
+    options = dict(connections.settings["default"]["OPTIONS"])
     mode = getattr(request, "param", None)
     if mode == "no-pool":
-        settings_dict["OPTIONS"]["pool"] = False
-    elif mode == "pool" and not settings_dict["OPTIONS"].get("pool"):
-        settings_dict["OPTIONS"]["pool"] = {"min_size": 2, "max_size": 8, "timeout": 2.0}
-    unreachable = type(real)(settings_dict, alias="unreachable")
-    connections["default"] = unreachable
-    try:
+        options["pool"] = False
+    elif mode == "pool" and not options.get("pool"):
+        options["pool"] = {"min_size": 2, "max_size": 8, "timeout": 2.0}
+    unreachable = database_through("unreachable", HOST="127.0.0.1", PORT="1", OPTIONS=options)
+    with default_database(unreachable):
         yield unreachable
+
+
+@pytest.fixture
+def stalling_proxy(db):
+    """The default database, reached through a StallingProxy: proxy.stall() freezes it."""
+    real = connections.settings["default"]
+    proxy = StallingProxy(real["HOST"], real["PORT"])
+    try:
+        with default_database(database_through("stalling", HOST="127.0.0.1", PORT=str(proxy.port))):
+            yield proxy
     finally:
-        connections["default"] = real
-        unreachable.close()
-        unreachable.close_pool()  # a no-op without a pool
+        proxy.close()
 
 
 # Hypothesis keeps no example database: the source is mounted read-only for the test user,

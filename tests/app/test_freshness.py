@@ -7,10 +7,10 @@ transaction nothing is cached, because its own writes do not change the snapshot
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
+from visitors import freshness
 from visitors.models import Visitor
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,9 +20,8 @@ SCRIPT_NONCE = re.compile(r'<script [^>]*nonce="([^"]+)"')
 
 
 @pytest.fixture(autouse=True)
-def _production_cache(settings):
-    # The dev container, where the suite runs, caches nothing: use production's cache.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+def _production_cache(answer_cache):
+    pass
 
 
 def api_names(client, path="/api/visitors"):
@@ -128,8 +127,28 @@ def test_next_links_name_the_host_that_was_asked(make_visitors, settings):
         assert page["next"].startswith(f"http://{host}/api/visitors?limit=1&before=")
 
 
-def test_a_database_failure_empties_the_cache(client, database_down):
+def test_a_database_failure_empties_the_cache(client, database_down, answer_cache):
     # After a crash restart PostgreSQL may reuse transaction ids, and so repeat a snapshot.
-    cache.set("sentinel", "cached before the failure")
+    answer_cache.put(b"sentinel", "state", b"cached before the failure")
     assert client.get("/").status_code == 503
-    assert cache.get("sentinel") is None
+    assert answer_cache.get(b"sentinel", "state") is None
+
+
+def test_the_cache_keeps_within_its_byte_budget(client, make_visitor, settings):
+    settings.VISITORS_ANSWER_CACHE_BYTES = 256 * 1024
+    for number in range(100):
+        make_visitor(name=f"{number} " + "🙂" * 90, message="🙂" * 500)
+    sizes = []
+    for before in range(101, 1, -1):  # every cursor shows other rows
+        body = client.get(f"/api/visitors?limit=100&before={before}").content
+        sizes.append(freshness.CACHE.size)
+    assert len(body) > 0 and max(sizes) <= 256 * 1024
+
+
+def test_cursors_that_show_the_same_rows_keep_one_text(client, make_visitors, answer_cache):
+    make_visitors(30)
+    body = client.get("/api/visitors?limit=100").content
+    for offset in range(50):
+        # Each is its own request, all past the newest visitor: all show the same page.
+        assert client.get(f"/api/visitors?limit=100&before={10**12 + offset}").content != b""
+    assert answer_cache.size < len(body) + 60 * freshness.ENTRY_BYTES

@@ -4,29 +4,25 @@ import contextlib
 import time
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from psycopg_pool import ConnectionPool
-
-from visitors_site.database import check_connection
+from conftest import database_through
+from django.db import connection, connections
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def pools():
-    """Makes pools of `size` open connections, each as production configures its pool."""
+    """Makes pools of `size` open connections, each as the app's database backend makes it."""
     with contextlib.ExitStack() as opened:
 
         def make(size=1):
             # A short timeout, as in production: a request without a connection fails fast.
-            params = connection.get_connection_params() | {"autocommit": True}
-            pool = ConnectionPool(
-                kwargs=params, min_size=size, max_size=size, check=check_connection, timeout=0.8
-            )
-            opened.enter_context(pool)
-            pool.wait()
-            return pool
+            options = connections.settings["default"]["OPTIONS"]
+            pool = {"min_size": size, "max_size": size, "timeout": 0.8}
+            database = database_through(f"pool-{size}", OPTIONS=options | {"pool": pool})
+            opened.callback(database.close_pool)
+            database.pool.open(wait=True)
+            return database.pool
 
         yield make
 
@@ -66,15 +62,14 @@ def last_query(pid):
         return cursor.fetchone()[0]
 
 
-def test_a_connection_the_server_closed_is_replaced_before_use(pools, settings):
+def test_a_connection_the_server_closed_is_replaced_before_use(pools, answer_cache):
     pool = pools()
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     terminated = backend_pid(pool)
-    cache.set("sentinel", "cached before the server went away")
+    answer_cache.put(b"sentinel", "state", b"cached before the server went away")
     terminate(terminated)
     assert backend_pid(pool) != terminated
     # After a crash restart the same snapshot can name other data (visitors/freshness.py).
-    assert cache.get("sentinel") is None
+    assert answer_cache.get(b"sentinel", "state") is None
 
 
 def test_a_working_connection_is_handed_out_again_without_a_query(pools):
