@@ -230,6 +230,34 @@ def test_app_cannot_write_outside_its_tmpfs_and_socket_volume(stack):
     assert unexpected == [], unexpected
 
 
+EXEC_PROBE = """
+import json, os, subprocess, sys
+refused = {}
+for directory in ("/tmp", "/run/gunicorn"):
+    copy = os.path.join(directory, "planted-program")
+    with open(copy, "w") as program:
+        program.write(f"#!{sys.executable}\\n")
+    os.chmod(copy, 0o700)
+    try:
+        subprocess.run([copy, "-c", "pass"], check=True)
+    except PermissionError:
+        refused[directory] = True
+    else:
+        refused[directory] = False
+    finally:
+        os.unlink(copy)
+mounts = {line.split()[1]: line.split()[3] for line in open("/proc/mounts")}
+print(json.dumps({"refused": refused, "socket volume": mounts["/run/gunicorn"]}))
+"""
+
+
+def test_nothing_written_by_the_app_can_be_run(stack):
+    found = json.loads(stack.python("app", EXEC_PROBE))
+    assert found["refused"] == {"/tmp": True, "/run/gunicorn": True}
+    options = found["socket volume"].split(",")
+    assert {"noexec", "nosuid", "nodev", "size=1024k"} <= set(options), options
+
+
 def test_gunicorn_started_cleanly(stack):
     logs = stack.logs("app", tail=2000)
     assert "Listening at: unix:/run/gunicorn/gunicorn.sock" in logs

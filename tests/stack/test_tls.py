@@ -5,6 +5,7 @@ verifies against that certificate, with HSTS; plain HTTP redirects to HTTPS; coo
 Secure; Django's deployment checks are silent; the services stay healthy.
 """
 
+import os
 import subprocess
 from urllib.parse import urlsplit
 
@@ -62,6 +63,13 @@ def test_https_answers_and_verifies_against_the_certificate(tls_stack, https):
     hsts = response.headers["Strict-Transport-Security"]
     assert "max-age=31536000" in hsts
     assert "includeSubDomains" in hsts
+
+
+def test_the_local_key_is_readable_by_nginx_alone(certificate):
+    _, key = certificate
+    assert key.stat().st_mode & 0o777 == 0o600
+    if os.geteuid() == 0:  # as root the script hands the key to nginx's user (else an ACL)
+        assert key.stat().st_uid == 65532
 
 
 def test_https_is_not_trusted_without_the_certificate(tls_stack):
