@@ -6,7 +6,8 @@ The module stops the `db` service for its tests and always starts it again after
 import time
 
 import pytest
-from conftest import wait_until
+
+from hosttools.waiting import wait_until
 
 HEALTH_BUDGET = 2.0  # seconds: /health answers within this even with the database away
 RECOVERY_DEADLINE = 30.0

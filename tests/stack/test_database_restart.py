@@ -14,7 +14,11 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from conftest import Traffic, created_visitors, http_session, send, visitors_not_kept, wait_until
+from http_client import http_session
+from traffic import Traffic, created_visitors, send
+from visitors_api import visitors_not_kept
+
+from hosttools.waiting import wait_until
 
 WRITES_PER_SECOND = 4
 MAX_WRITES = 200  # 50 s at that pace: the scenario needs about 25

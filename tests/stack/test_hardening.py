@@ -11,8 +11,10 @@ import re
 import subprocess
 
 import pytest
-from conftest import ANSWER_KINDS, LONG_RUNNING, ONE_SHOT, answer_of_kind, docker_cli
 from helpers_security import assert_refused
+from http_client import ANSWER_KINDS, answer_of_kind
+
+from hosttools.compose_project import LONG_RUNNING, ONE_SHOT, docker_cli
 
 SERVICES = LONG_RUNNING + ONE_SHOT
 APP_USER = 65532

@@ -11,8 +11,11 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import REPO, http_session, unique
 from helpers_security import csrf_token, form_session, own_stack
+from http_client import http_session
+from visitors_api import unique
+
+from hosttools.compose_project import REPO
 
 INCLUDE = REPO / "deploy/web/include"
 
