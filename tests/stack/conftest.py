@@ -7,8 +7,8 @@ stack running elsewhere on the machine is never touched and never in the way.
 
 Plain helpers live in modules named for what they are: hosttools/compose_project.py (the
 compose driver, shared with the benchmark) and hosttools/waiting.py (wait_until); here
-http_client.py, visitors_api.py, traffic.py (the load generator), missing_tools.py and
-helpers_security.py.
+http_client.py, visitors_api.py, traffic.py (the load generator), gunicorn_workers.py (which
+worker holds which database connection), missing_tools.py and helpers_security.py.
 """
 
 import shutil
