@@ -60,14 +60,6 @@ def static_headers(base_url, path):
     }
 
 
-def api_token(stack):
-    out = stack.exec("app", "python", "manage.py", "credentials")
-    match = re.search(r"API token:\s+(\S+)", out)
-    if not match:
-        raise RuntimeError("manage.py credentials printed no API token")
-    return match[1]
-
-
 def build(found, token):
     gzip = {"BENCH_ACCEPT_ENCODING": "gzip"}
     return [

@@ -2,11 +2,16 @@
 
 import contextlib
 import copy
+import json
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
 
 import hypothesis
 import pytest
+from django.conf import settings as django_settings
 from django.db import connections
 from django.utils import timezone
 from stalling_proxy import StallingProxy
@@ -146,3 +151,58 @@ def stalling_proxy(db):
 # and every run starts from the same seeds anyway.
 hypothesis.settings.register_profile("visitors", database=None)
 hypothesis.settings.load_profile("visitors")
+
+
+# The suite runs in the development container (DEBUG on), where nothing is cached. Every test
+# that sends requests through Django's test client also runs with production's cache
+# settings, read from visitors_site/settings.py with DEBUG off, and with its writes committed
+# as production's requests are (inside a test's transaction the answer cache is bypassed:
+# visitors/freshness.py).
+CACHE_SETUPS = ("development", "production")
+REQUEST_FIXTURES = {"client", "admin_client"}
+
+
+def pytest_generate_tests(metafunc):
+    if REQUEST_FIXTURES & set(metafunc.fixturenames):
+        metafunc.parametrize("cache_setup", CACHE_SETUPS, indirect=True)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec and callspec.params.get("cache_setup") == "production":
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture(scope="session")
+def production_cache_settings():
+    """Every setting about caching (CACHE in its name), as production has it."""
+    # Production refuses to start without a secret key; reading its settings needs a dummy one.
+    env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "read-settings-only"}
+    code = (
+        "import json; from visitors_site import settings as s; "
+        "print(json.dumps({n: getattr(s, n) for n in dir(s) if n.isupper() and 'CACHE' in n}))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(found.stdout)
+
+
+@pytest.fixture(autouse=True)
+def cache_setup(request, settings, production_cache_settings):
+    """The cache settings of the test's setup (parametrized: see pytest_generate_tests), with
+    nothing cached from an earlier test."""
+    setup = getattr(request, "param", "development")
+    if setup == "production":
+        for name, value in production_cache_settings.items():
+            setattr(settings, name, value)
+    freshness.forget()
+    yield setup
+    freshness.forget()

@@ -1,13 +1,14 @@
 """Helpers for the security tests of the stack (hardening, TLS, rate limits, bad input).
 
-Plain functions and context managers; the fixtures stay in the test modules. Imports the
-shared helpers from conftest.py, which it never changes.
+Plain functions and context managers; the fixtures stay in the test modules.
 """
 
 import contextlib
 import re
 
-from conftest import REPO, Compose, http_session
+from http_client import http_session
+
+from hosttools.compose_project import REPO, ComposeProject
 
 # Records every Content-Security-Policy violation the page reports, from the first script on.
 CSP_RECORDER = """
@@ -34,7 +35,7 @@ def own_stack(timings, label, files=("compose.yaml",), env=None, prefix="visitor
     For tests that would disturb the shared session stack, or need other compose files.
     `env` adds variables to the hermetic environment compose gets.
     """
-    stack = Compose(REPO, files=list(files), prefix=prefix)
+    stack = ComposeProject(REPO, files=list(files), prefix=prefix)
     stack.env |= env or {}
     try:
         seconds = stack.up(build=True)

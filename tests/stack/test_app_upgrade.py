@@ -19,17 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import (
-    COMMAND_TIMEOUT,
-    UP_TIMEOUT,
-    Traffic,
-    created_visitors,
-    docker_cli,
-    http_session,
-    send,
-    visitors_not_kept,
-    wait_until,
-)
+from http_client import http_session
+from traffic import Traffic, created_visitors, send
+from visitors_api import visitors_not_kept
+
+from hosttools.compose_project import COMMAND_TIMEOUT, UP_TIMEOUT, docker_cli
+from hosttools.waiting import wait_until
 
 NEW_REVISION_FILE = "tests/stack/compose.new-revision.yaml"
 REVISION_LABEL = "org.opencontainers.image.revision"

@@ -14,7 +14,10 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from conftest import Compose, create_visitors, http_session, visitors_not_kept
+from http_client import http_session
+from visitors_api import create_visitors, visitors_not_kept
+
+from hosttools.compose_project import ComposeProject
 
 SEEDED = 500
 AWKWARD = [
@@ -38,7 +41,7 @@ AWKWARD = [
 class Restore:
     source_visitors: list
     awkward: list
-    target: Compose
+    target: ComposeProject
     target_token: str
 
 
@@ -59,7 +62,7 @@ def restored(stack, api_token, timings, tmp_path_factory):
     timings["backup/restore: dump size"] = (dump.stat().st_size // 1024, "KiB")
     timings["backup/restore: visitors in the dump"] = (len(source_visitors), "rows")
 
-    target = Compose(stack.directory, files=stack.files, prefix="visitors-test-restore")
+    target = ComposeProject(stack.directory, files=stack.files, prefix="visitors-test-restore")
     try:
         timings["backup/restore: second stack up -> every service healthy"] = target.up()
         assert target.export_visitors() == [], "the second stack is not fresh"

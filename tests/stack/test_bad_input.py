@@ -4,8 +4,10 @@ import http.client
 import secrets
 
 import pytest
-from conftest import unique, wait_until
 from helpers_security import assert_refused, form_session
+from visitors_api import unique
+
+from hosttools.waiting import wait_until
 
 LARGE = 100_000  # over nginx's client_max_body_size of 64k
 

@@ -1,7 +1,7 @@
 """The visitor page in Chromium: signing in with htmx (no reload) and without JavaScript."""
 
 import pytest
-from conftest import unique
+from visitors_api import unique
 
 try:
     from playwright.sync_api import expect

@@ -13,7 +13,12 @@ import signal
 import time
 
 import pytest
-from conftest import LONG_RUNNING, http_session, unavailable, unique, wait_until
+from http_client import http_session
+from missing_tools import unavailable
+from visitors_api import unique
+
+from hosttools.compose_project import LONG_RUNNING
+from hosttools.waiting import wait_until
 
 # Seconds from the kill until the service is healthy again and /health answers through nginx.
 RECOVERY_DEADLINE = 90

@@ -6,8 +6,8 @@ pages must produce none, and htmx must still work under the policy.
 """
 
 import pytest
-from conftest import unique
 from helpers_security import CSP_RECORDER, admin_browser_context
+from visitors_api import unique
 
 try:
     from playwright.sync_api import expect

@@ -17,7 +17,12 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CI, LONG_RUNNING, create_visitors, http_session, unique, wait_until
+from http_client import http_session
+from missing_tools import CI
+from visitors_api import create_visitors, unique
+
+from hosttools.compose_project import LONG_RUNNING
+from hosttools.waiting import wait_until
 
 DAEMON_DEADLINE = 180  # seconds for dockerd to stop (it stops every container) or to start
 STACK_DEADLINE = 240

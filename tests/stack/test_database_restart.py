@@ -5,8 +5,9 @@ client address, burst 30). Meanwhile `docker compose stop db`, and once the app 
 `docker compose start db`. Every answer must be a 201 or a clean 503 with Retry-After in
 JSON from the app itself (never a 500, a traceback, nginx's "unavailable" or a broken
 connection); the page is a friendly 503 meanwhile; the app serves again within 5 seconds of
-the database being healthy, without its container being restarted; and every visitor that
-was answered 201 is still there afterwards.
+the database being healthy, without its container being restarted, and every gunicorn worker
+runs queries on the restarted database again (each worker's own pool reconnects); and every
+visitor that was answered 201 is still there afterwards.
 """
 
 import secrets
@@ -14,7 +15,12 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from conftest import Traffic, created_visitors, http_session, send, visitors_not_kept, wait_until
+from gunicorn_workers import wait_for_every_worker
+from http_client import http_session
+from traffic import Traffic, created_visitors, send
+from visitors_api import visitors_not_kept
+
+from hosttools.waiting import wait_until
 
 WRITES_PER_SECOND = 4
 MAX_WRITES = 200  # 50 s at that pace: the scenario needs about 25
@@ -31,6 +37,8 @@ class Scenario:
     stopped_at: float
     started_at: float
     healthy_at: float
+    every_worker_at: float | None  # when each gunicorn worker had run a query on the db again
+    every_worker: str  # which workers did (pids), or what was missing after DEADLINE
     page: object
     app_before: object
     app_after: object
@@ -82,6 +90,11 @@ def scenario(stack, api_token, timings):
                 interval=0.1,
             )
             healthy_at = time.monotonic()
+            try:
+                every_worker = f"workers {wait_for_every_worker(stack, timeout=DEADLINE)}"
+                every_worker_at = time.monotonic()
+            except AssertionError as exc:
+                every_worker, every_worker_at = str(exc), None
             writer.wait_for(STEADY_WRITES, served, timeout=DEADLINE, since=started_at)
     finally:
         stack.run("start", "db", check=False)
@@ -99,11 +112,17 @@ def scenario(stack, api_token, timings):
     timings["db restart under writes: docker compose start db -> db healthy"] = (
         healthy_at - started_at
     )
+    if every_worker_at:
+        timings["db restart under writes: db healthy -> every gunicorn worker queried it"] = (
+            every_worker_at - healthy_at
+        )
     return Scenario(
         answers=answers,
         stopped_at=stopped_at,
         started_at=started_at,
         healthy_at=healthy_at,
+        every_worker_at=every_worker_at,
+        every_worker=every_worker,
         page=page,
         app_before=app_before,
         app_after=stack.state("app"),
@@ -142,6 +161,13 @@ def test_the_app_serves_again_within_5_seconds_of_the_database_being_healthy(sce
         a.started for a in scenario.answers if a.status == 503
     )
     assert after_healthy <= SERVES_AGAIN_WITHIN
+
+
+def test_every_worker_serves_again_within_5_seconds_of_the_database_being_healthy(scenario):
+    # One worker alone could answer every request of a client; a query from each worker's
+    # own connections shows that each worker's pool is back.
+    assert scenario.every_worker_at is not None, scenario.every_worker
+    assert scenario.every_worker_at - scenario.healthy_at <= SERVES_AGAIN_WITHIN
 
 
 def test_the_app_container_was_not_restarted(scenario):

@@ -14,7 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Compose, wait_until
+
+from hosttools.compose_project import REPO, ComposeProject
+from hosttools.waiting import wait_until
 
 TEMPLATE = Path("visitors/templates/visitors/index.html")
 VIEWS = Path("visitors/views.py")
@@ -60,7 +62,7 @@ def dev_stack(docker, timings):
     copy = Path(tempfile.mkdtemp(prefix="visitors-dev-"))
     try:
         copy_checkout(REPO, copy)
-        dev = Compose(copy, files=None, prefix="visitors-test-dev")
+        dev = ComposeProject(copy, files=None, prefix="visitors-test-dev")
         try:
             seconds = dev.up(build=True)
             timings["development: up --build start -> every service healthy"] = seconds

@@ -21,15 +21,12 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from conftest import (
-    REPO,
-    Compose,
-    docker_cli,
-    http_session,
-    send,
-    visitors_not_kept,
-    wait_until,
-)
+from http_client import http_session
+from traffic import send
+from visitors_api import visitors_not_kept
+
+from hosttools.compose_project import REPO, ComposeProject, docker_cli
+from hosttools.waiting import wait_until
 
 SMALL_DISK_FILE = "tests/stack/compose.small-disk.yaml"
 PGDATA = "/var/lib/postgresql/data"
@@ -117,7 +114,9 @@ def start_ballast_container(stack, name):
 
 @pytest.fixture(scope="module")
 def small_disk(docker, timings):
-    small = Compose(REPO, files=["compose.yaml", SMALL_DISK_FILE], prefix="visitors-test-disk")
+    small = ComposeProject(
+        REPO, files=["compose.yaml", SMALL_DISK_FILE], prefix="visitors-test-disk"
+    )
     try:
         timings["disk full: small-disk stack up --build -> every service healthy"] = small.up(
             build=True

@@ -11,8 +11,10 @@ import re
 import subprocess
 
 import pytest
-from conftest import ANSWER_KINDS, LONG_RUNNING, ONE_SHOT, answer_of_kind, docker_cli
 from helpers_security import assert_refused
+from http_client import ANSWER_KINDS, answer_of_kind
+
+from hosttools.compose_project import LONG_RUNNING, ONE_SHOT, docker_cli
 
 SERVICES = LONG_RUNNING + ONE_SHOT
 APP_USER = 65532
@@ -97,12 +99,21 @@ def test_no_new_privileges(inspected, service):
     assert any(re.fullmatch(r"no-new-privileges(:true|=true)?", o) for o in options), options
 
 
+# README, Hardening: memory, CPUs and processes per service.
+LIMITS = {
+    "web": (64 * 2**20, 1.0, 32),
+    "app": (384 * 2**20, 1.5, 128),
+    "db": (512 * 2**20, 1.5, 128),
+}
+
+
 @pytest.mark.parametrize("service", LONG_RUNNING)
 def test_memory_cpu_and_process_limits(inspected, service):
     host = inspected[service]["HostConfig"]
-    assert host["Memory"] > 0
-    assert 0 < host["NanoCpus"] <= 2 * 10**9
-    assert 0 < (host.get("PidsLimit") or 0) <= 512
+    memory, cpus, processes = LIMITS[service]
+    assert host["Memory"] == memory
+    assert host["NanoCpus"] == cpus * 10**9
+    assert host.get("PidsLimit") == processes
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -344,6 +355,12 @@ def test_unknown_host_never_reaches_links(stack, http):
     assert "evil.example" not in response.text
 
 
+# README, Graceful shutdown: gunicorn gives requests in flight 20 s; compose waits 30 s before
+# it kills app or web (nginx as long, so it keeps proxying while gunicorn drains).
+GUNICORN_GRACEFUL_TIMEOUT = 20
+STOP_GRACE_PERIOD = 30
+
+
 def gunicorn_graceful_timeout(container):
     env = dict(item.split("=", 1) for item in container["Config"]["Env"])
     return int(env.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))  # gunicorn's own default: 30
@@ -352,11 +369,9 @@ def gunicorn_graceful_timeout(container):
 def test_nginx_stops_gracefully(inspected):
     config = inspected["web"]["Config"]
     assert config.get("StopSignal") == "SIGQUIT"
-    assert (config.get("StopTimeout") or 10) >= 10
+    assert config.get("StopTimeout") == STOP_GRACE_PERIOD
 
 
 def test_app_gets_longer_to_stop_than_gunicorn_gives_requests(inspected):
-    grace = inspected["app"]["Config"].get("StopTimeout") or 10  # docker's default: 10 s
-    assert grace > gunicorn_graceful_timeout(inspected["app"])
-    # nginx waits at least as long, so it keeps proxying while gunicorn drains.
-    assert (inspected["web"]["Config"].get("StopTimeout") or 10) >= grace
+    assert gunicorn_graceful_timeout(inspected["app"]) == GUNICORN_GRACEFUL_TIMEOUT
+    assert inspected["app"]["Config"].get("StopTimeout") == STOP_GRACE_PERIOD

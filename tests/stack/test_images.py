@@ -12,8 +12,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import COMMAND_TIMEOUT, REPO, docker_cli
 from packaging.markers import Marker
+
+from hosttools.compose_project import COMMAND_TIMEOUT, REPO, docker_cli
 
 IMAGES = {"app": "visitors-app:test", "web": "visitors-web:test"}
 RUNTIME_UID = "65532"

@@ -5,7 +5,8 @@ import json
 import socket
 
 import pytest
-from conftest import docker_cli
+
+from hosttools.compose_project import docker_cli
 
 # Docker's embedded DNS server listens inside every container on a user-defined network.
 DOCKER_DNS = ipaddress.ip_address("127.0.0.11")

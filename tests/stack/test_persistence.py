@@ -1,6 +1,7 @@
 """`docker compose down` (without -v) and `up` again keep the visitors and the secrets."""
 
-from conftest import http_session, unique
+from http_client import http_session
+from visitors_api import unique
 
 
 def test_visitors_and_api_token_survive_down_and_up(stack, api, api_token, timings):

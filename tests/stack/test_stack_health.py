@@ -1,6 +1,6 @@
 """After `up --wait`, every service is where an operator expects it: healthy, or done."""
 
-from conftest import LONG_RUNNING, ONE_SHOT
+from hosttools.compose_project import LONG_RUNNING, ONE_SHOT
 
 
 def test_exactly_the_expected_services_exist(stack):

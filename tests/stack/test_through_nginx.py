@@ -4,7 +4,8 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import ANSWER_KINDS, answer_of_kind, http_session, unique
+from http_client import ANSWER_KINDS, answer_of_kind, http_session
+from visitors_api import unique
 
 HASHED_HTMX = re.compile(r'<script src="(/static/[^"]*htmx[^"]*\.[0-9a-f]{12}\.js)"')
 NGINX_VERSION = re.compile(r"nginx/\d", re.IGNORECASE)

@@ -10,8 +10,11 @@ import subprocess
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import LONG_RUNNING, REPO, free_port, http_session, wait_until
 from helpers_security import admin_login, own_stack
+from http_client import http_session
+
+from hosttools.compose_project import LONG_RUNNING, REPO, free_port
+from hosttools.waiting import wait_until
 
 
 @pytest.fixture(scope="module")
