@@ -67,13 +67,18 @@ def database_ports(stack):
     return {int(pid): set(ports) for pid, ports in json.loads(output).items()}
 
 
-def workers_queried_since_start(stack):
-    """{worker pid: whether one of its connections has run a query since PostgreSQL started}."""
+# Since PostgreSQL (re)started; or pass the database's own time of another moment.
+SINCE_START = "pg_postmaster_start_time()"
+
+
+def workers_queried_since(stack, since=SINCE_START):
+    """{worker pid: whether one of its connections has run a query since `since` (SQL)}."""
     ports = database_ports(stack)
+    # `since` is SQL the tests write, never outside input.
     queried = stack.psql(
-        "SELECT client_port FROM pg_stat_activity"
+        "SELECT client_port FROM pg_stat_activity"  # noqa: S608
         " WHERE datname = 'visitors' AND backend_type = 'client backend'"
-        " AND query_start >= pg_postmaster_start_time()"
+        f" AND query_start >= {since}"
     )
     queried = {int(port) for port in queried.split()}
     return {pid: bool(own & queried) for pid, own in ports.items()}
@@ -92,9 +97,10 @@ def read_at_once(stack, clients=READERS):
         return list(pool.map(read, range(clients)))
 
 
-def wait_for_every_worker(stack, timeout):
+def wait_for_every_worker(stack, timeout, since=SINCE_START):
     """After a database restart: reads at once until they all answer 200 and each of the
-    WORKERS workers has run a query on the restarted database; returns the workers' pids.
+    WORKERS workers has run a query on the restarted database (or since `since`, SQL);
+    returns the workers' pids.
 
     A worker answers a read with a query on one of its pool's connections (the cache checks
     the database's snapshot every time), so each worker's own pool is back.
@@ -102,7 +108,7 @@ def wait_for_every_worker(stack, timeout):
 
     def every_worker_serves():
         statuses = read_at_once(stack)
-        queried = workers_queried_since_start(stack)
+        queried = workers_queried_since(stack, since)
         assert statuses == [200] * len(statuses), f"reads answered {statuses}"
         assert len(queried) == WORKERS, f"gunicorn workers: {sorted(queried)}"
         idle = sorted(pid for pid, done in queried.items() if not done)

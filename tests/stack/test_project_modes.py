@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 
-from conftest import REPO
+from hosttools.compose_project import REPO
 
 VOLUMES = ("db-data", "secrets", "gunicorn-socket")
 
