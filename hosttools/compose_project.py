@@ -20,7 +20,7 @@ from hosttools.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 
-LONG_RUNNING = ("web", "app", "db")
+LONG_RUNNING = ("web", "app", "db", "retention")
 ONE_SHOT = ("secrets", "migrate")
 
 # Bounds for every docker call: a build from cache, or a start to healthy.

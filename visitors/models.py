@@ -1,3 +1,5 @@
+from datetime import datetime, time, timedelta
+
 from django.db import models
 from django.utils import timezone
 
@@ -8,6 +10,16 @@ MAX_ID = 2**63 - 1
 
 
 class VisitorQuerySet(models.QuerySet):
+    def today(self):
+        """Visitors who signed in since midnight in the site's time zone (TIME_ZONE)."""
+        midnight = datetime.combine(timezone.localdate(), time.min)
+        return self.filter(created_at__gte=timezone.make_aware(midnight))
+
+    def older_than(self, days):
+        """Visitors who signed in more than `days` days ago, and that moment."""
+        cutoff = timezone.now() - timedelta(days=days)
+        return self.filter(created_at__lt=cutoff), cutoff
+
     def page(self, before=None, size=20):
         """The `size` newest visitors older than id `before`, and the cursor for the next page.
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -30,10 +31,12 @@ class VisitorPage(View):
         if problems:
             return errors.page(request, 400, "That link to older visitors is not valid.")
         before = query["before"]
+        # The page shows today's visitors only: a new day changes it with no commit.
+        today = timezone.localdate()
         if request.htmx:
             # htmx asks for the next page of rows only, to append them to the list.
             rows = freshness.cached(
-                ("rows", before),
+                ("rows", today, before),
                 lambda: render_to_string(f"{PAGE}#visitor-rows", self.context(before)),
             )
             return HttpResponse(rows)
@@ -43,7 +46,7 @@ class VisitorPage(View):
         return HttpResponse(
             freshness.shared_page(
                 request,
-                ("page", before),
+                ("page", today, before),
                 lambda slots: render_to_string(PAGE, self.context(before, VisitorForm()) | slots),
             )
         )
@@ -61,7 +64,8 @@ class VisitorPage(View):
         return redirect(request.path)
 
     def context(self, before, form=None):
-        visitors, next_before = Visitor.objects.page(before, settings.VISITORS_PAGE_SIZE)
+        # The public page shows today only: the history is for staff and API token holders.
+        visitors, next_before = Visitor.objects.today().page(before, settings.VISITORS_PAGE_SIZE)
         return {
             "form": form,
             "visitors": visitors,

@@ -224,6 +224,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 # The API's write token. Without one, every write through the API is refused.
 VISITORS_API_TOKEN = env("VISITORS_API_TOKEN")
 VISITORS_PAGE_SIZE = 20
+# Days a visitor's record is kept: the retention service deletes older ones every day.
+VISITORS_RETENTION_DAYS = int(env("VISITORS_RETENTION_DAYS", "30"))
 
 # The first admin user, created by `manage.py create_admin` (the migrate job runs it).
 VISITORS_ADMIN_USERNAME = env("DJANGO_ADMIN_USERNAME", "admin")

@@ -141,7 +141,9 @@ def stalling_proxy(db):
     real = connections.settings["default"]
     proxy = StallingProxy(real["HOST"], real["PORT"])
     try:
-        with default_database(database_through("stalling", HOST="127.0.0.1", PORT=str(proxy.port))):
+        with default_database(
+            database_through(f"stalling-{proxy.port}", HOST="127.0.0.1", PORT=str(proxy.port))
+        ):
             yield proxy
     finally:
         proxy.close()

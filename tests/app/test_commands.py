@@ -3,12 +3,19 @@
 import csv
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
+from visitors.management.commands import enforce_retention
 from visitors.models import Visitor
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +68,7 @@ def test_export_rejects_an_unknown_format():
         run("export_visitors", "--format", "xml")
 
 
-# --- purge_visitors -------------------------------------------------------------------------
+# --- purge_visitors and the retention service ------------------------------------------------
 
 
 @pytest.fixture
@@ -89,7 +96,7 @@ def test_purge_dry_run_counts_and_deletes_nothing(by_age):
 
 @pytest.mark.parametrize(
     "args",
-    [["--older-than", "-1"], ["--older-than", "abc"], ["--older-than", "1.5"], []],
+    [["--older-than", "-1"], ["--older-than", "abc"], ["--older-than", "1.5"], ["--older-than"]],
     ids=["negative", "not-a-number", "fraction", "missing"],
 )
 def test_purge_refuses_bad_days(by_age, args):
@@ -193,3 +200,44 @@ def test_credentials_says_when_nothing_is_set(settings):
     settings.VISITORS_ADMIN_PASSWORD = ""
     out = run("credentials")
     assert out.count("(not set)") == 2
+
+
+def test_purge_keeps_the_configured_retention_by_default(by_age, settings):
+    settings.VISITORS_RETENTION_DAYS = 30
+    assert "Deleted 2 visitors" in run("purge_visitors")
+    assert set(Visitor.objects.values_list("name", flat=True)) == {"0 days ago", "10 days ago"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_retention_service_purges_at_once_and_stops_when_asked(by_age, tmp_path):
+    # The service's own process, as compose runs it, against this test's database.
+    environment = os.environ | {
+        "DATABASE_NAME": connection.settings_dict["NAME"],
+        "VISITORS_RETENTION_DAYS": "30",
+    }
+    service = subprocess.Popen(
+        [sys.executable, "manage.py", "enforce_retention"],
+        env=environment, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while Visitor.objects.count() != 2:
+            assert time.monotonic() < deadline, "old visitors still there after 30 s"
+            time.sleep(0.1)
+        check = subprocess.run(
+            [sys.executable, "manage.py", "enforce_retention", "--check"],
+            env=environment, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert check.returncode == 0, check.stderr
+        assert "visitors are kept 30 days" in check.stdout
+    finally:
+        service.send_signal(signal.SIGTERM)
+        output, _ = service.communicate(timeout=10)
+    assert service.returncode == 0
+    assert "Deleted 2 visitors" in output and "Stopped." in output
+
+
+def test_the_retention_check_fails_before_any_run(monkeypatch, tmp_path):
+    monkeypatch.setattr(enforce_retention, "LAST_RUN", tmp_path / "last-run")
+    with pytest.raises(CommandError, match="No retention run has finished yet"):
+        run("enforce_retention", "--check")

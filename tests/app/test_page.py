@@ -1,6 +1,8 @@
 """The front desk page at /: the form, the newest visitors, older pages, errors."""
 
 import re
+import zoneinfo
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -32,7 +34,7 @@ def test_page_shows_the_form_and_visitors_newest_first(client, listed_ids, make_
 
 def test_empty_state(client, listed_ids):
     html = client.get("/").text
-    assert "No visitors yet. Be the first to sign in!" in html
+    assert "No visitors yet today. Be the first to sign in!" in html
     assert listed_ids(html) == []
     assert "Show earlier visitors" not in html
 
@@ -55,7 +57,7 @@ def test_pages_hold_20_and_walk_back_without_repeats_or_skips(client, listed_ids
 def test_older_page_is_labelled_and_links_back(client, listed_ids, make_visitors):
     visitors = make_visitors(3)
     html = client.get(f"/?before={visitors[-1].id}").text
-    assert "Earlier visitors" in html
+    assert "Earlier today" in html
     assert "Back to the newest visitors" in html
     assert listed_ids(html) == [visitors[1].id, visitors[0].id]
 
@@ -71,7 +73,7 @@ def test_page_past_the_oldest_is_empty(client, listed_ids, make_visitors):
     oldest = make_visitors(2)[0]
     html = client.get(f"/?before={oldest.id}").text
     assert listed_ids(html) == []
-    assert "No earlier visitors." in html
+    assert "No earlier visitors today." in html
 
 
 @pytest.mark.parametrize("before", [1, MAX_ID])
@@ -128,3 +130,18 @@ def test_database_unavailable_is_a_503_page(client, database_down, path):
     assert response["Retry-After"].isdigit()
     assert response["Content-Type"].startswith("text/html")
     assert "The database is not answering" in response.text
+
+
+def test_the_public_page_shows_only_todays_visitors(client, make_visitor, settings, htmx):
+    # "Today" in the site's time zone: a visitor a second before its midnight is yesterday's.
+    settings.TIME_ZONE = "America/Sao_Paulo"
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    midnight = datetime.combine(datetime.now(zone).date(), time.min, tzinfo=zone)
+    yesterday = make_visitor(name="Yesterday visitor", created_at=midnight - timedelta(seconds=1))
+    today = make_visitor(name="Today first visitor", created_at=midnight)
+    for response in (client.get("/"), client.get(f"/?before={today.id + 1}", **htmx)):
+        assert "Today first visitor" in response.text
+        assert "Yesterday visitor" not in response.text
+    # Nor through an older cursor: the history is for staff and token holders.
+    assert "Yesterday visitor" not in client.get(f"/?before={today.id}").text
+    assert yesterday.id < today.id

@@ -25,6 +25,7 @@ POSTGRES_USER = 70
 TMPFS = {
     "web": {"/run", "/var/lib/nginx/tmp"},
     "app": {"/tmp"},  # noqa: S108
+    "retention": {"/tmp"},  # noqa: S108
     "db": {"/var/run/postgresql", "/tmp"},  # noqa: S108
     "migrate": set(),
     "secrets": set(),
@@ -45,7 +46,7 @@ def processes(container):
     return {int(pid): (int(uid), command.strip()) for pid, uid, command in rows}
 
 
-@pytest.mark.parametrize("service", ["web", "app"])
+@pytest.mark.parametrize("service", ["web", "app", "retention"])
 def test_every_process_runs_as_the_unprivileged_user(inspected, service):
     container = inspected[service]
     assert container["Config"]["User"].split(":")[0] in {str(APP_USER), "nonroot"}
@@ -104,6 +105,7 @@ LIMITS = {
     "web": (64 * 2**20, 1.0, 32),
     "app": (384 * 2**20, 1.5, 128),
     "db": (512 * 2**20, 1.5, 128),
+    "retention": (160 * 2**20, 0.5, 16),
 }
 
 

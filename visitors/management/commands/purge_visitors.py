@@ -1,30 +1,31 @@
-from datetime import timedelta
-
+from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
 from visitors.management.arguments import whole_number
 from visitors.models import Visitor
 
 
 class Command(BaseCommand):
-    help = "Delete visitors who signed in more than DAYS days ago (retention of personal data)."
+    help = (
+        "Delete visitors who signed in more than DAYS days ago (retention of personal data; "
+        "by default VISITORS_RETENTION_DAYS, which the retention service applies every day)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--older-than",
             type=whole_number,
-            required=True,
+            default=settings.VISITORS_RETENTION_DAYS,
             metavar="DAYS",
-            help="a whole number of days, 0 or more",
+            help="a whole number of days, 0 or more (default: VISITORS_RETENTION_DAYS, "
+            f"now {settings.VISITORS_RETENTION_DAYS})",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="only count the visitors that would be deleted"
         )
 
     def handle(self, *args, older_than, dry_run, **options):
-        cutoff = timezone.now() - timedelta(days=older_than)
-        old = Visitor.objects.filter(created_at__lt=cutoff)
+        old, cutoff = Visitor.objects.older_than(older_than)
         when = f"signed in before {cutoff:%Y-%m-%d %H:%M} UTC"
         if dry_run:
             self.stdout.write(f"Would delete {old.count()} visitors {when} (dry run).")
