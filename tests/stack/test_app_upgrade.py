@@ -7,6 +7,10 @@ the database, when `docker compose stop app` begins: gunicorn must let them fini
 compose.new-revision.yaml) and starts it. No request may fail: every answer is a success or
 nginx's own clean 503 with Retry-After (the app was away), never a 500, 502 or 504 and never
 a dropped connection, and every visitor answered 201 is kept.
+
+The app being replaced runs with a longer query deadline than production's (1.5 s, which
+test_database_stall.py holds it to): the writes held on the lock must still be waiting when
+the stop begins, seconds later.
 """
 
 import contextlib
@@ -38,6 +42,7 @@ BURST = 8  # concurrent requests in flight at stop time: one for each of gunicor
 SURE_WAITING = 4
 SETTLED = 10  # successes in a row before the stop, and after the new app is up
 DEADLINE = 60
+HELD_QUERY_TIMEOUT = "20"  # seconds: longer than the lock is held (DATABASE_QUERY_TIMEOUT)
 LOCK_WAIT = 15  # longest wait with the table locked (nginx gives up on a request after 35 s)
 EVEN_WAIT = 5  # how long to hope for the whole burst waiting before the stop goes ahead
 
@@ -213,6 +218,11 @@ def scenario(stack, api_token, timings):
     new = stack.variant(
         [*(stack.files or ["compose.yaml"]), NEW_REVISION_FILE], VISITORS_TEST_REVISION=revision
     )
+    # The app to be replaced, with a deadline that lets requests wait on the lock.
+    stack.variant(stack.files, DATABASE_QUERY_TIMEOUT=HELD_QUERY_TIMEOUT).run(
+        "up", "--detach", "--wait", "--wait-timeout", str(UP_TIMEOUT - 30), "app",
+        timeout=UP_TIMEOUT,
+    )  # fmt: skip
     old_image = stack.state("app").image
     log_start = (datetime.now(UTC) - timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     clients = Traffic(
