@@ -235,6 +235,11 @@ VISITORS_ADMIN_PASSWORD = env("DJANGO_ADMIN_PASSWORD")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"unknown_host": {"()": "visitors.log_filters.OneLineForUnknownHosts"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Any client can send any Host: one short line each, never its traceback.
+        "django.security.DisallowedHost": {"filters": ["unknown_host"]},
+    },
 }

@@ -15,6 +15,7 @@ from helpers_security import assert_refused
 from http_client import ANSWER_KINDS, answer_of_kind
 
 from hosttools.compose_project import LONG_RUNNING, ONE_SHOT, docker_cli
+from hosttools.waiting import wait_until
 
 SERVICES = LONG_RUNNING + ONE_SHOT
 APP_USER = 65532
@@ -355,6 +356,22 @@ def test_unknown_host_never_reaches_links(stack, http):
     # A page served for a forged host must not exist: not even the link targets leak it.
     response = http.get(stack.url("/"), headers={"Host": "evil.example"}, timeout=15)
     assert "evil.example" not in response.text
+
+
+def test_an_unknown_host_costs_one_short_log_line(stack, http):
+    # Any client can send any Host: it must not decide how much the app logs.
+    host = "evil-" + "x" * 7000 + ".example"
+    since = stack.logs("app", tail=100000)
+    assert http.get(stack.url("/"), headers={"Host": host}, timeout=15).status_code == 400
+
+    def logged():
+        added = stack.logs("app", tail=100000)[len(since) :]
+        assert "Refused a request for an unknown host" in added
+        return added
+
+    added = wait_until(logged, 10, "the app's log line for the unknown host")
+    assert "Traceback" not in added
+    assert len(added.encode()) < 600, added
 
 
 # README, Graceful shutdown: gunicorn gives requests in flight 20 s; compose waits 30 s before
