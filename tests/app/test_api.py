@@ -127,6 +127,13 @@ def test_unknown_host_under_api_is_a_json_400(client, path):
     assert "host" in body["error"]
 
 
+@pytest.mark.parametrize("query", ["limit=5&limit=7", "limit=5&limit=5", "before=9&before=3"])
+def test_a_parameter_given_twice_is_a_400_not_the_last_one_winning(client, make_visitors, query):
+    make_visitors(3)
+    body = assert_json(client.get(f"{LIST}?{query}"), 400)
+    assert list(body["errors"]) == [query.partition("=")[0]]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
