@@ -152,8 +152,28 @@ def error(description, **headers):
 
 
 RETRY_AFTER = {"Retry-After": ("Seconds to wait before retrying", {"type": "integer"})}
-UNAVAILABLE = error("The app or database is unavailable; retry after Retry-After", **RETRY_AFTER)
 TOO_MANY_WRITES = error("Too many writes from this address; retry after Retry-After", **RETRY_AFTER)
+HEADER_TOO_LONG = "A header is too long (nginx's limit, 8 KiB)"
+
+
+def responses(own, invalid=None):
+    """An operation's answers: its own, and those any request under /api can get from nginx.
+
+    invalid: (description, schema name) of the operation's own 400, if it has one.
+    """
+    texts, schemas = [HEADER_TOO_LONG], ["Error"]
+    if invalid:
+        texts.insert(0, invalid[0])
+        schemas.insert(0, invalid[1])
+    return {
+        **own,
+        "400": answer("; or ".join(texts), {"anyOf": [schema_ref(name) for name in schemas]}),
+        "414": error("The address is too long (nginx's limit, 8 KiB)"),
+        "503": error(
+            "The app or its database is unavailable; retry after Retry-After", **RETRY_AFTER
+        ),
+    }
+
 
 DOCUMENT = {
     "openapi": "3.1.0",
@@ -173,11 +193,10 @@ DOCUMENT = {
                 "operationId": "listVisitors",
                 "summary": "Visitors, newest first, a page at a time",
                 "parameters": query_parameters(),
-                "responses": {
-                    "200": answer("A page of visitors", schema_ref("VisitorPage")),
-                    "400": answer("A query parameter is invalid", schema_ref("ValidationErrors")),
-                    "503": UNAVAILABLE,
-                },
+                "responses": responses(
+                    {"200": answer("A page of visitors", schema_ref("VisitorPage"))},
+                    ("A query parameter is invalid", "ValidationErrors"),
+                ),
             },
             "post": {
                 "operationId": "createVisitor",
@@ -187,22 +206,20 @@ DOCUMENT = {
                     "required": True,
                     "content": {"application/json": {"schema": schema_ref("NewVisitor")}},
                 },
-                "responses": {
-                    "201": answer(
-                        "The visitor was created",
-                        schema_ref("Visitor"),
-                        Location=("The new visitor's URL", {"type": "string", "format": "uri"}),
-                    ),
-                    "400": answer(
-                        "Invalid fields, malformed JSON or a non-object body",
-                        {"oneOf": [schema_ref("ValidationErrors"), schema_ref("Error")]},
-                    ),
-                    "401": error("The bearer token is missing or wrong"),
-                    "413": error("The body is too large"),
-                    "415": error("The body is not application/json"),
-                    "429": TOO_MANY_WRITES,
-                    "503": UNAVAILABLE,
-                },
+                "responses": responses(
+                    {
+                        "201": answer(
+                            "The visitor was created",
+                            schema_ref("Visitor"),
+                            Location=("The new visitor's URL", {"type": "string", "format": "uri"}),
+                        ),
+                        "401": error("The bearer token is missing or wrong"),
+                        "413": error("The body is too large"),
+                        "415": error("The body is not application/json"),
+                        "429": TOO_MANY_WRITES,
+                    },
+                    ("Invalid fields, malformed JSON or a non-object body", "ValidationErrors"),
+                ),
             },
         },
         "/api/visitors/{id}": {
@@ -210,18 +227,19 @@ DOCUMENT = {
                 "operationId": "getVisitor",
                 "summary": "One visitor",
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": ID}],
-                "responses": {
-                    "200": answer("The visitor", schema_ref("Visitor")),
-                    "404": error("No visitor has this id"),
-                    "503": UNAVAILABLE,
-                },
+                "responses": responses(
+                    {
+                        "200": answer("The visitor", schema_ref("Visitor")),
+                        "404": error("No visitor has this id"),
+                    }
+                ),
             }
         },
         "/api/openapi.json": {
             "get": {
                 "operationId": "getOpenApiDocument",
                 "summary": "This document",
-                "responses": {"200": {"description": "The OpenAPI document"}},
+                "responses": responses({"200": {"description": "The OpenAPI document"}}),
             }
         },
     },
