@@ -23,6 +23,14 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 # Longer than nginx's upstream keepalive_timeout, so nginx always closes idle connections first.
 keepalive = 75
 
+# nginx, the only client, holds the limits on request lines and headers (8 KiB each,
+# large_client_header_buffers) and answers past them in the client's form (JSON under /api).
+# gunicorn's own, smaller ones (4 KiB lines, 100 headers) would refuse what nginx lets
+# through with a bare HTML page, so they are off: 0 is unlimited, 32768 is gunicorn's most.
+limit_request_line = 0
+limit_request_field_size = 0
+limit_request_fields = 32768
+
 # No gunicornc control socket: it is not used here, and it would want a writable home.
 control_socket_disable = True
 

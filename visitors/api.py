@@ -16,7 +16,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from visitors import freshness
-from visitors.forms import VisitorForm, page_query
+from visitors.forms import ApiPageForm, VisitorForm, page_query
 from visitors.models import MAX_ID, Visitor
 from visitors.openapi import DOCUMENT
 
@@ -56,7 +56,7 @@ class JsonView(View):
 
 class VisitorCollection(JsonView):
     def get(self, request):
-        query, problems = page_query(request.GET)
+        query, problems = page_query(request.GET, ApiPageForm)
         if problems:
             return field_errors(problems)
         before = query["before"]

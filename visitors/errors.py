@@ -20,7 +20,7 @@ RETRY_AFTER = 5
 
 
 def is_api(request):
-    return request.path.startswith("/api/")
+    return request.path == "/api" or request.path.startswith("/api/")
 
 
 def page(request, status, message):

@@ -22,8 +22,17 @@ def write_csv(visitors, stream):
 
 
 def write_json(visitors, stream):
-    stream.write("[")
-    for index, visitor in enumerate(visitors):
-        stream.write(",\n" if index else "\n")
-        stream.write(json.dumps(visitor.as_json(), ensure_ascii=False))
-    stream.write("\n]\n")
+    """A JSON array with one visitor a line, as people and line-based tools read it.
+
+    Every write is a whole line: Django's command output adds a line break to any write
+    that lacks one.
+    """
+    items = (json.dumps(visitor.as_json(), ensure_ascii=False) for visitor in visitors)
+    stream.write("[\n")
+    previous = next(items, None)
+    for item in items:
+        stream.write(f"{previous},\n")
+        previous = item
+    if previous is not None:
+        stream.write(f"{previous}\n")
+    stream.write("]\n")

@@ -16,25 +16,37 @@ class VisitorForm(forms.ModelForm):
 
 
 class PageForm(forms.Form):
-    """The query string of a list of visitors: `before` is the cursor, `limit` the page size."""
+    """The page's query string: `before`, the cursor to older visitors.
+
+    Parameters it does not take (a page size, a tracking tag) are ignored, as a page does.
+    """
 
     before = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
-    limit = forms.IntegerField(min_value=1, max_value=100, required=False)
 
     def clean(self):
-        # Left out is fine; given but empty (`?before=`) is not a number.
         for name in self.fields:
-            if self.data.get(name) == "":
+            given = self.data.getlist(name)
+            # Left out is fine; given but empty (`?before=`) is not a number, and given twice
+            # is ambiguous rather than "the last one wins".
+            if given == [""]:
                 self.add_error(name, "Enter a whole number.")
+            elif len(given) > 1:
+                self.add_error(name, "Give this parameter once.")
         return super().clean()
 
 
-def page_query(data):
+class ApiPageForm(PageForm):
+    """The API list's query string: the page's cursor and `limit`, the page size."""
+
+    limit = forms.IntegerField(min_value=1, max_value=100, required=False)
+
+
+def page_query(data, form_class):
     """A list's query string as (values, None), or (None, errors) when it is not valid.
 
     Most requests have none: they skip building a form, a measurable share of a cached page.
     """
     if not data:
-        return {"before": None, "limit": None}, None
-    form = PageForm(data)
+        return dict.fromkeys(form_class.base_fields), None
+    form = form_class(data)
     return (form.cleaned_data, None) if form.is_valid() else (None, form.errors)

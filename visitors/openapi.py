@@ -1,26 +1,179 @@
-"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json."""
+"""The OpenAPI 3.1 description of the JSON API, served at /api/openapi.json.
+
+Generated from the rules themselves: the request body from VisitorForm (and through it the
+model's fields and validators), the query parameters from ApiPageForm, so the document says
+exactly what the API accepts. tests/app/test_openapi.py and the schemathesis runs (in process
+and through nginx) hold the two together.
+"""
+
+import sys
+
+from django.conf import settings
+
+from visitors.forms import ApiPageForm, VisitorForm
+from visitors.validators import PrintableTextValidator
+
+# What a form's CharField trims from both ends before any rule applies: str.strip()'s
+# whitespace, control characters such as U+001C among it.
+WHITESPACE = frozenset(chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace())
+CONTROLS = frozenset(chr(code) for code in (*range(0x00, 0x20), *range(0x7F, 0xA0)))
 
 
-def _error(description):
+def char_class(excluded=frozenset(), included=frozenset()):
+    """A regular-expression class, written with \\u escapes both Python and ECMA 262 read."""
+    chars, negate = (excluded, True) if excluded else (included, False)
+    if not chars:
+        raise ValueError("an empty class means nothing in one dialect and anything in another")
+    ranges, codes = [], sorted(map(ord, chars))
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    body = "".join(
+        f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges
+    )
+    return f"[{'^' if negate else ''}{body}]"
+
+
+def text_rules(name, field):
+    """(max length, characters refused) of a VisitorForm field, from its and its model field's
+    validators (a ModelForm runs the model field's validators, it does not copy them)."""
+    model_field = VisitorForm._meta.model._meta.get_field(name)
+    refused = set()
+    for validator in [*field.validators, *model_field.validators]:
+        if isinstance(validator, PrintableTextValidator):
+            refused |= CONTROLS - set(validator.allowed)
+    return field.max_length, frozenset(refused)
+
+
+def text_pattern(name, field, trimmed):
+    """The strings the field accepts: `trimmed` says whether surrounding whitespace may come.
+
+    The limits hold for the text between the first and last character that is not
+    whitespace, as the form trims before it checks: a regular expression says that, where
+    maxLength would count the spaces too.
+    """
+    limit, refused = text_rules(name, field)
+    edge = char_class(excluded=refused | WHITESPACE)
+    inner = char_class(excluded=refused)
+    text = f"{edge}(?:{inner}{{0,{limit - 2}}}{edge})?"
+    if not field.required:
+        text = f"(?:{text})?"
+    padding = f"{char_class(included=WHITESPACE)}*" if trimmed else ""
+    return f"^{padding}{text}{padding}$"
+
+
+def text_schema(name, field, trimmed):
+    limit, refused = text_rules(name, field)
+    kept = ", ".join(f"U+{ord(char):04X}" for char in sorted(CONTROLS - refused))
     return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "type": "string",
+        "pattern": text_pattern(name, field, trimmed),
+        "description": (
+            f"{int(field.required)} to {limit} characters"
+            + (", not counting whitespace at either end, which is trimmed" if trimmed else "")
+            + "; no control characters"
+            + (f" but {kept} inside the text" if kept else "")
+        ),
     }
 
 
-def _json(description, schema_name):
+def integer_schema(field):
+    return {"type": "integer", "minimum": field.min_value, "maximum": field.max_value}
+
+
+def new_visitor_schema():
+    fields = VisitorForm().fields
     return {
-        "description": description,
-        "content": {
-            "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}
+        "type": "object",
+        "additionalProperties": False,
+        "required": [name for name, field in fields.items() if field.required],
+        "properties": {
+            name: text_schema(name, field, trimmed=field.strip) for name, field in fields.items()
         },
     }
 
 
-# Control characters the API refuses (a message may keep tabs and line breaks).
-_CONTROL = r"\u0000-\u001f\u007f-\u009f"
-_text = {"type": "string", "pattern": rf"^[^{_CONTROL}]*$"}
-_name_pattern = rf"^[^{_CONTROL}]*[^\s{_CONTROL}][^{_CONTROL}]*$"
+def visitor_schema():
+    fields = VisitorForm().fields
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["id", *fields, "created_at"],
+        "properties": {
+            "id": ID,
+            **{name: text_schema(name, field, trimmed=False) for name, field in fields.items()},
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    }
+
+
+QUERY = ApiPageForm.base_fields
+# A visitor's id: the cursor `before` is one, so both follow the form's rule.
+ID = integer_schema(QUERY["before"])
+QUERY_DESCRIPTIONS = {
+    "before": "Cursor: only visitors with a smaller id. Follow `next`.",
+    "limit": "How many visitors a page holds.",
+}
+QUERY_DEFAULTS = {"limit": settings.VISITORS_PAGE_SIZE}
+
+
+def query_parameters():
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": field.required,
+            "description": QUERY_DESCRIPTIONS[name] + " Give it at most once.",
+            "schema": integer_schema(field)
+            | ({"default": QUERY_DEFAULTS[name]} if name in QUERY_DEFAULTS else {}),
+        }
+        for name, field in QUERY.items()
+    ]
+
+
+def schema_ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def answer(description, schema, **headers):
+    response = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        response["headers"] = {
+            name: {"description": text, "schema": schema}
+            for name, (text, schema) in headers.items()
+        }
+    return response
+
+
+def error(description, **headers):
+    return answer(description, schema_ref("Error"), **headers)
+
+
+RETRY_AFTER = {"Retry-After": ("Seconds to wait before retrying", {"type": "integer"})}
+TOO_MANY_WRITES = error("Too many writes from this address; retry after Retry-After", **RETRY_AFTER)
+HEADER_TOO_LONG = "A header is too long (nginx's limit, 8 KiB)"
+
+
+def responses(own, invalid=None):
+    """An operation's answers: its own, and those any request under /api can get from nginx.
+
+    invalid: (description, schema name) of the operation's own 400, if it has one.
+    """
+    texts, schemas = [HEADER_TOO_LONG], ["Error"]
+    if invalid:
+        texts.insert(0, invalid[0])
+        schemas.insert(0, invalid[1])
+    return {
+        **own,
+        "400": answer("; or ".join(texts), {"anyOf": [schema_ref(name) for name in schemas]}),
+        "414": error("The address is too long (nginx's limit, 8 KiB)"),
+        "503": error(
+            "The app or its database is unavailable; retry after Retry-After", **RETRY_AFTER
+        ),
+    }
+
 
 DOCUMENT = {
     "openapi": "3.1.0",
@@ -30,7 +183,7 @@ DOCUMENT = {
         "description": (
             "Visitor registration. Reads are public; writes need "
             "`Authorization: Bearer <token>` with the token the operator configured "
-            "(VISITORS_API_TOKEN_FILE)."
+            "(VISITORS_API_TOKEN_FILE). Every answer is JSON, errors included."
         ),
     },
     "servers": [{"url": "/"}],
@@ -39,25 +192,11 @@ DOCUMENT = {
             "get": {
                 "operationId": "listVisitors",
                 "summary": "Visitors, newest first, a page at a time",
-                "parameters": [
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "description": "How many visitors a page holds.",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
-                    },
-                    {
-                        "name": "before",
-                        "in": "query",
-                        "description": "Cursor: only visitors with a smaller id. Follow `next`.",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
-                    },
-                ],
-                "responses": {
-                    "200": _json("A page of visitors", "VisitorPage"),
-                    "400": _json("A query parameter is invalid", "ValidationErrors"),
-                    "503": _error("The database is unavailable; retry after Retry-After"),
-                },
+                "parameters": query_parameters(),
+                "responses": responses(
+                    {"200": answer("A page of visitors", schema_ref("VisitorPage"))},
+                    ("A query parameter is invalid", "ValidationErrors"),
+                ),
             },
             "post": {
                 "operationId": "createVisitor",
@@ -65,110 +204,56 @@ DOCUMENT = {
                 "security": [{"bearerToken": []}],
                 "requestBody": {
                     "required": True,
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/NewVisitor"}}
-                    },
+                    "content": {"application/json": {"schema": schema_ref("NewVisitor")}},
                 },
-                "responses": {
-                    "201": {
-                        **_json("The visitor was created", "Visitor"),
-                        "headers": {
-                            "Location": {
-                                "description": "The new visitor's URL",
-                                "schema": {"type": "string", "format": "uri"},
-                            }
-                        },
+                "responses": responses(
+                    {
+                        "201": answer(
+                            "The visitor was created",
+                            schema_ref("Visitor"),
+                            Location=("The new visitor's URL", {"type": "string", "format": "uri"}),
+                        ),
+                        "401": error("The bearer token is missing or wrong"),
+                        "413": error("The body is too large"),
+                        "415": error("The body is not application/json"),
+                        "429": TOO_MANY_WRITES,
                     },
-                    "400": {
-                        "description": "Invalid fields, malformed JSON or a non-object body",
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "oneOf": [
-                                        {"$ref": "#/components/schemas/ValidationErrors"},
-                                        {"$ref": "#/components/schemas/Error"},
-                                    ]
-                                }
-                            }
-                        },
-                    },
-                    "401": _error("The bearer token is missing or wrong"),
-                    "413": _error("The body is too large"),
-                    "415": _error("The body is not application/json"),
-                    "503": _error("The database is unavailable; retry after Retry-After"),
-                },
+                    ("Invalid fields, malformed JSON or a non-object body", "ValidationErrors"),
+                ),
             },
         },
         "/api/visitors/{id}": {
             "get": {
                 "operationId": "getVisitor",
                 "summary": "One visitor",
-                "parameters": [
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": ID}],
+                "responses": responses(
                     {
-                        "name": "id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "integer", "minimum": 0},
+                        "200": answer("The visitor", schema_ref("Visitor")),
+                        "404": error("No visitor has this id"),
                     }
-                ],
-                "responses": {
-                    "200": _json("The visitor", "Visitor"),
-                    "404": _error("No visitor has this id"),
-                    "503": _error("The database is unavailable; retry after Retry-After"),
-                },
+                ),
             }
         },
         "/api/openapi.json": {
             "get": {
                 "operationId": "getOpenApiDocument",
                 "summary": "This document",
-                "responses": {"200": {"description": "The OpenAPI document"}},
+                "responses": responses({"200": {"description": "The OpenAPI document"}}),
             }
         },
     },
     "components": {
         "securitySchemes": {"bearerToken": {"type": "http", "scheme": "bearer"}},
         "schemas": {
-            "NewVisitor": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["name"],
-                "properties": {
-                    "name": {
-                        "type": "string",
-                        # At least one character that is not a space.
-                        "pattern": _name_pattern,
-                        "minLength": 1,
-                        "maxLength": 100,
-                        "description": "1 to 100 characters; surrounding spaces are trimmed",
-                    },
-                    "company": {**_text, "maxLength": 100},
-                    "message": {
-                        "type": "string",
-                        "pattern": r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$",
-                        "maxLength": 500,
-                        "description": "Newlines and tabs allowed; other control characters not",
-                    },
-                },
-            },
-            "Visitor": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["id", "name", "company", "message", "created_at"],
-                "properties": {
-                    "id": {"type": "integer"},
-                    "name": {"type": "string", "minLength": 1, "maxLength": 100},
-                    "company": {"type": "string", "maxLength": 100},
-                    "message": {"type": "string", "maxLength": 500},
-                    "created_at": {"type": "string", "format": "date-time"},
-                },
-            },
+            "NewVisitor": new_visitor_schema(),
+            "Visitor": visitor_schema(),
             "VisitorPage": {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["results", "next"],
                 "properties": {
-                    "results": {"type": "array", "items": {"$ref": "#/components/schemas/Visitor"}},
+                    "results": {"type": "array", "items": schema_ref("Visitor")},
                     "next": {
                         "type": ["string", "null"],
                         "format": "uri",

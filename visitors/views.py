@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from visitors import errors, freshness
-from visitors.forms import VisitorForm, page_query
+from visitors.forms import PageForm, VisitorForm, page_query
 from visitors.models import Visitor
 
 PAGE = "visitors/index.html"
@@ -27,7 +27,7 @@ class VisitorPage(View):
 
     @method_decorator(vary_on_headers("HX-Request"))
     def get(self, request):
-        query, problems = page_query(request.GET)
+        query, problems = page_query(request.GET, PageForm)
         if problems:
             return errors.page(request, 400, "That link to older visitors is not valid.")
         before = query["before"]

@@ -115,10 +115,23 @@ def test_detail_of_nobody_is_a_json_404(client, pk):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/", "/api/nothing", f"{LIST}/", f"{LIST}/abc", f"{LIST}/1/extra", "/api/v2"]
+    "path", ["/api", "/api/", "/api/nothing", f"{LIST}/", f"{LIST}/abc", f"{LIST}/1/x", "/api/v2"]
 )
 def test_unknown_api_path_is_a_json_404(client, path):
     assert "error" in assert_json(client.get(path), 404)
+
+
+@pytest.mark.parametrize("path", ["/api", "/api/", LIST, f"{LIST}/1", "/api/nothing"])
+def test_unknown_host_under_api_is_a_json_400(client, path):
+    body = assert_json(client.get(path, HTTP_HOST="evil.example"), 400)
+    assert "host" in body["error"]
+
+
+@pytest.mark.parametrize("query", ["limit=5&limit=7", "limit=5&limit=5", "before=9&before=3"])
+def test_a_parameter_given_twice_is_a_400_not_the_last_one_winning(client, make_visitors, query):
+    make_visitors(3)
+    body = assert_json(client.get(f"{LIST}?{query}"), 400)
+    assert list(body["errors"]) == [query.partition("=")[0]]
 
 
 @pytest.mark.parametrize(

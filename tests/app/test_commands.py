@@ -63,6 +63,16 @@ def test_export_with_no_visitors(fmt, expected):
     assert (out.strip() if fmt == "csv" else json.loads(out)) == expected
 
 
+def test_export_json_is_one_visitor_a_line(three):
+    # What `jq -c '.[]'` and a person paging through it expect: no blank lines.
+    lines = [json.dumps(v.as_json(), ensure_ascii=False) for v in reversed(three)]
+    assert run("export_visitors", format="json") == "[\n" + ",\n".join(lines) + "\n]\n"
+
+
+def test_export_json_of_nobody_is_an_empty_array_on_two_lines():
+    assert run("export_visitors", format="json") == "[\n]\n"
+
+
 def test_export_rejects_an_unknown_format():
     with pytest.raises(CommandError, match="invalid choice"):
         run("export_visitors", "--format", "xml")

@@ -87,17 +87,30 @@ def visitor(make_visitor):
     return make_visitor(name="Newest")
 
 
+PADDED_BY_CONTROLS = {"name": "\x1cAda\u3000", "message": "hi\x1f"}  # whitespace, trimmed
+MESSAGE_LINES = {"name": "Ada", "message": " a\r\n\tb "}
+
 # (method, path, body, content type, with token, status, whether the document accepts the
-# request: None when Django refuses to read the body back)
+# request: None where it cannot tell, for a body Django refuses to read back or a parameter
+# given twice)
 CASES = {
     "list": ("get", f"{LIST}?limit=2", None, None, False, 200, True),
     "list-last-page": ("get", f"{LIST}?limit=100", None, None, False, 200, True),
     "list-bad-limit": ("get", f"{LIST}?limit=0", None, None, False, 400, False),
+    "list-repeated-limit": ("get", f"{LIST}?limit=5&limit=7", None, None, False, 400, None),
     "list-bad-cursor": ("get", f"{LIST}?before=abc", None, None, False, 400, False),
     "detail": ("get", f"{LIST}/{{id}}", None, None, False, 200, True),
     "detail-missing": ("get", f"{LIST}/424242", None, None, False, 404, True),
-    "detail-huge-id": ("get", f"{LIST}/99999999999999999999999", None, None, False, 404, True),
+    "detail-zero": ("get", f"{LIST}/0", None, None, False, 404, False),
+    "detail-huge-id": ("get", f"{LIST}/99999999999999999999999", None, None, False, 404, False),
     "create": ("post", LIST, {"name": "Ada", "company": "Hooli"}, None, True, 201, True),
+    # The limits count what is left after trimming, as the form does.
+    "create-padded-at-limit": ("post", LIST, {"name": f"  {'y' * 100}  "}, None, True, 201, True),
+    "create-padded-by-controls": ("post", LIST, PADDED_BY_CONTROLS, None, True, 201, True),
+    "create-over-limit": ("post", LIST, {"name": "y" * 101}, None, True, 400, False),
+    "create-blank-name": ("post", LIST, {"name": " \t\u3000"}, None, True, 400, False),
+    "create-control-inside": ("post", LIST, {"name": "A\x1cda"}, None, True, 400, False),
+    "create-message-lines": ("post", LIST, MESSAGE_LINES, None, True, 201, True),
     "create-invalid-fields": ("post", LIST, {"name": "", "badge": 1}, None, True, 400, False),
     "create-wrong-type": ("post", LIST, {"name": 7}, None, True, 400, False),
     "create-malformed": ("post", LIST, '{"name": ', None, True, 400, False),

@@ -92,6 +92,22 @@ def test_invalid_cursor_is_a_400_page(client, before):
     assert "That link to older visitors is not valid." in response.text
 
 
+@pytest.mark.parametrize("query", ["limit=500", "limit=abc", "utm_source=mail"])
+def test_parameters_the_page_does_not_take_are_ignored(client, listed_ids, make_visitors, query):
+    # `limit` is the API's: a link that carries it shows the page as it is.
+    make_visitors(3)
+    response = client.get(f"/?{query}")
+    assert response.status_code == 200
+    assert listed_ids(response.text) == listed_ids(client.get("/").text)
+
+
+def test_a_cursor_given_twice_is_a_400_page(client, make_visitors):
+    visitors = make_visitors(3)
+    response = client.get(f"/?before={visitors[2].id}&before={visitors[1].id}")
+    assert response.status_code == 400
+    assert "That link to older visitors is not valid." in response.text
+
+
 @pytest.mark.parametrize("field", ["name", "company", "message"])
 def test_user_supplied_html_is_escaped(client, make_visitor, field):
     payload = "<script>alert(1)</script>"

@@ -25,6 +25,32 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 
+
+def watch(page):
+    """Makes the page record CSP violations and console errors: page.problems()."""
+    page.add_init_script(CSP_RECORDER)
+    console = []
+    page.on(
+        "console",
+        lambda message: message.type in {"error", "warning"} and console.append(message.text),
+    )
+    page.on("pageerror", lambda error: console.append(f"page error: {error}"))
+
+    def problems():
+        violations = page.evaluate("window.__cspViolations || []")
+        csp_console = [text for text in console if "Content Security Policy" in text]
+        return {"violations": violations, "console": csp_console, "errors": console}
+
+    page.problems = problems
+    return page
+
+
+def assert_clean(page):
+    found = page.problems()
+    assert found["violations"] == [], found
+    assert found["console"] == [], found
+
+
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 

@@ -6,7 +6,7 @@ pages must produce none, and htmx must still work under the policy.
 """
 
 import pytest
-from helpers_security import CSP_RECORDER, admin_browser_context
+from helpers_security import admin_browser_context, assert_clean, watch
 from visitors_api import unique
 
 try:
@@ -15,34 +15,9 @@ except ImportError:  # the browser fixture reports it
     expect = None
 
 
-def watch(page):
-    """Makes the page record CSP violations and console errors: page.problems()."""
-    page.add_init_script(CSP_RECORDER)
-    console = []
-    page.on(
-        "console",
-        lambda message: message.type in {"error", "warning"} and console.append(message.text),
-    )
-    page.on("pageerror", lambda error: console.append(f"page error: {error}"))
-
-    def problems():
-        violations = page.evaluate("window.__cspViolations || []")
-        csp_console = [text for text in console if "Content Security Policy" in text]
-        return {"violations": violations, "console": csp_console, "errors": console}
-
-    page.problems = problems
-    return page
-
-
 @pytest.fixture
 def watched_page(new_page):
     return watch(new_page())
-
-
-def assert_clean(page):
-    found = page.problems()
-    assert found["violations"] == [], found
-    assert found["console"] == [], found
 
 
 def test_htmx_sign_in_works_under_the_policy_without_violations(watched_page):
