@@ -88,6 +88,16 @@ def test_the_migrations_ran_as_the_apps_role(own):
     assert owners(own) == APP_ROLE
 
 
+def test_each_service_sees_only_its_own_secrets(own):
+    # The superuser's password (db_password) once sat next to the app's own secrets: with it
+    # the app could log in as the superuser over the network and undo everything above.
+    listing = "import os; print(*sorted(os.listdir('/run/secrets')))"
+    assert own.python("app", listing).split() == [
+        "admin_password", "api_token", "db_app_password", "django_secret_key",
+    ]  # fmt: skip
+    assert own.exec("db", "ls", "/run/secrets").split() == ["db_app_password", "db_password"]
+
+
 def test_a_crafted_dump_cannot_run_a_program_through_restore(own, tmp_path):
     (kept,) = create_visitors(own, own.credentials()["API token"], [{"name": "Before"}])
     before = own.export_visitors()
