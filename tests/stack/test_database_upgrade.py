@@ -10,7 +10,9 @@ with the default image (PostgreSQL 17), as after a `git pull` or a pull of `:lat
   the API token work afterwards, and new visitors continue after the last id;
 - the PostgreSQL 15 data stays in the kept volume the command names, and a PostgreSQL 15
   server still reads it;
-- a failed attempt (an old-server image that cannot read the data) changes nothing.
+- a failed attempt changes nothing: one that fails before touching the data (an old-server
+  image that cannot read it), and one that fails after the data volume was emptied (the dump
+  needs an extension PostgreSQL 17 lacks), which puts the old data back.
 """
 
 import time
@@ -103,6 +105,21 @@ def test_a_failed_upgrade_changes_nothing(old_stack, refused, before):
     assert in_volume(data_volume(current), OLD_IMAGE, f"cat {PGDATA}/PG_VERSION") == "15"
     kept = f"{data_volume(current)}-pg15"
     assert kept not in docker_cli("volume", "ls", "--quiet").split()
+
+
+def test_an_upgrade_that_fails_midway_puts_the_old_data_back(old_stack, before):
+    # An extension PostgreSQL 17 no longer ships: restoring the dump fails after the data
+    # volume was emptied for the new database.
+    old, current = old_stack
+    old.up()
+    old.psql("CREATE EXTENSION adminpack")
+    script = current.variant(current.files, VISITORS_POSTGRES_OLD_IMAGE=OLD_IMAGE)
+    with pytest.raises(AssertionError, match="holds the PostgreSQL 15 data again, as it was"):
+        script.run_script("deploy/upgrade-database", timeout=600)
+    assert f"{data_volume(current)}-pg15" not in docker_cli("volume", "ls", "--quiet").split()
+    old.up()
+    old.psql("DROP EXTENSION adminpack")
+    assert old.export_visitors() == before["visitors"]
 
 
 @pytest.fixture(scope="module")
