@@ -13,8 +13,12 @@ with the default image (PostgreSQL 17), as after a `git pull` or a pull of `:lat
 - a failed attempt changes nothing: one that fails before touching the data (an old-server
   image that cannot read it), and one that fails after the data volume was emptied (the dump
   needs an extension PostgreSQL 17 lacks), which puts the old data back.
+
+The two majors are the stand-ins' (15 and 17), built by ../shared/ci/container-env on the
+project's CI machines; on GitHub's runners, which have no such pair, the module is skipped.
 """
 
+import os
 import time
 
 import pytest
@@ -52,6 +56,9 @@ def data_volume(stack):
 @pytest.fixture(scope="module")
 def old_stack(docker, timings):
     if not docker_cli("images", "--quiet", OLD_IMAGE).strip():
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            # No published image runs the previous major with the Chainguard image's contract.
+            pytest.skip(f"{OLD_IMAGE} exists only on the project's own CI machines")
         unavailable(f"{OLD_IMAGE} is missing (../shared/ci/container-env builds it)")
     current = Compose(REPO, files=["compose.yaml"], prefix="visitors-test-pgupgrade")
     old = current.variant(current.files, VISITORS_POSTGRES_IMAGE=OLD_IMAGE)
