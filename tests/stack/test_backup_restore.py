@@ -7,13 +7,21 @@ dumps it; a second stack with fresh volumes (another project) is brought up and
 visitors, row for row, and the restored one must serve them and go on taking new ones.
 Both scripts run `docker compose` in the checkout, told the project by COMPOSE_PROJECT_NAME
 and COMPOSE_FILE, as an operator would run them.
+
+A dump is as secret as the admin's password hash in it, so it is written 0600 even under
+umask 022, and it holds no login sessions: the admin is logged in when the dump is made, and
+the session key (which would open /admin/ on the live site) must not be in it.
 """
 
+import os
 import secrets
+import stat
+import subprocess
 import time
 from dataclasses import dataclass
 
 import pytest
+from helpers_security import admin_login
 from http_client import http_session
 from visitors_api import create_visitors, visitors_not_kept
 
@@ -43,6 +51,9 @@ class Restore:
     awkward: list
     target: ComposeProject
     target_token: str
+    dump_mode: int
+    dump_text: str
+    session_key: str
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +64,16 @@ def restored(stack, api_token, timings, tmp_path_factory):
         stack, api_token, [v | {"name": f"{v['name']} {tag}"} for v in AWKWARD]
     )
     dump = tmp_path_factory.mktemp("backup") / "visitors.dump"
+    with http_session() as admin:
+        assert admin_login(admin, stack.url, stack.credentials()).status_code == 302
+        session_key = admin.cookies["sessionid"]
 
     started = time.monotonic()
-    stack.run_script("deploy/backup", dump)
+    umask = os.umask(0o022)  # what most shells have
+    try:
+        stack.run_script("deploy/backup", dump)
+    finally:
+        os.umask(umask)
     timings["backup/restore: deploy/backup"] = time.monotonic() - started
     source_visitors = stack.export_visitors()  # nothing writes to the stack in between
     assert dump.read_bytes()[:5] == b"PGDMP", "not a pg_dump custom-format archive"
@@ -78,9 +96,35 @@ def restored(stack, api_token, timings, tmp_path_factory):
             awkward=awkward,
             target=target,
             target_token=target.credentials()["API token"],
+            dump_mode=stat.S_IMODE(dump.stat().st_mode),
+            dump_text=as_sql(stack, dump),
+            session_key=session_key,
         )
     finally:
         target.close()
+
+
+def as_sql(stack, dump):
+    """The dump as the SQL text pg_restore makes of it (its data uncompressed)."""
+    return subprocess.run(
+        stack.command("exec", "-T", "db", "pg_restore", "--file", "-"),
+        input=dump.read_bytes(),
+        env=stack.env,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout.decode()
+
+
+def test_the_dump_is_readable_by_its_owner_only(restored):
+    assert restored.dump_mode == 0o600
+
+
+def test_the_dump_holds_no_login_sessions(restored):
+    assert "CREATE TABLE public.django_session" in restored.dump_text  # the table, no rows
+    assert "COPY public.django_session" not in restored.dump_text
+    assert restored.session_key not in restored.dump_text
+    assert restored.target.psql("SELECT count(*) FROM django_session") == "0"
 
 
 def test_the_restored_stack_has_exactly_the_backed_up_visitors(restored):
