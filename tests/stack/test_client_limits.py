@@ -19,7 +19,7 @@ from http_client import http_session
 from hosttools.waiting import wait_until
 
 BODY_PAUSE = 5  # seconds: nginx's client_body_timeout (README, Hardening)
-BODIES_PER_CLIENT = 16  # limit_conn bodies (README, Hardening)
+BODIES_PER_CLIENT = 32  # limit_conn bodies (README, Hardening)
 CLIENT = "203.0.113.7"  # documentation addresses (RFC 5737): never a real client
 OTHER_CLIENT = "203.0.113.8"
 

@@ -26,7 +26,7 @@ from http_client import http_session
 from missing_tools import unavailable
 from visitors_api import create_visitors
 
-from hosttools.compose_project import REPO, ComposeProject, docker_cli
+from hosttools.compose_project import REPO, ComposeProject, DockerError, docker_cli
 
 OLD_IMAGE = "standins/postgres:previous-major"
 CURRENT_IMAGE = "cgr.dev/chainguard/postgres:latest"
@@ -111,7 +111,7 @@ def test_a_failed_upgrade_changes_nothing(old_stack, refused, before):
     _, current = old_stack
     # The current image as the "old" server: PostgreSQL 17 cannot start on the data.
     broken = current.variant(current.files, VISITORS_POSTGRES_OLD_IMAGE=CURRENT_IMAGE)
-    with pytest.raises(AssertionError, match="did not start"):
+    with pytest.raises(DockerError, match="did not start"):
         broken.run_script("deploy/upgrade-database", timeout=300)
     assert in_volume(data_volume(current), OLD_IMAGE, f"cat {PGDATA}/PG_VERSION") == "15"
     kept = f"{data_volume(current)}-pg15"
@@ -125,7 +125,7 @@ def test_an_upgrade_that_fails_midway_puts_the_old_data_back(old_stack, before):
     old.up()
     old.psql("CREATE EXTENSION adminpack")
     script = current.variant(current.files, VISITORS_POSTGRES_OLD_IMAGE=OLD_IMAGE)
-    with pytest.raises(AssertionError, match="holds the PostgreSQL 15 data again, as it was"):
+    with pytest.raises(DockerError, match="holds the PostgreSQL 15 data again, as it was"):
         script.run_script("deploy/upgrade-database", timeout=600)
     assert f"{data_volume(current)}-pg15" not in docker_cli("volume", "ls", "--quiet").split()
     old.up()

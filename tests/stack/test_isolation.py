@@ -86,6 +86,7 @@ def test_web_and_database_share_no_network(stack):
         "app": {back},
         "db": {back},
         "migrate": {back},
+        "retention": {back},
         "secrets": {"none"},
     }
 
