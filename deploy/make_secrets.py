@@ -4,8 +4,9 @@ Each secret is a file in the `secrets` volume, written once and then left alone 
 file to rotate that secret). It runs as uid 65532 (the app) with group 70 (postgres), so
 the database passwords can be group-readable for postgres while the rest stays private to
 uid 65532. Each service mounts only the files it reads (compose.yaml): the database gets
-db_password (its superuser's) and db_app_password; the app and the migrate job get
-db_app_password (their role's), django_secret_key, api_token and admin_password.
+db_password (its superuser's) and db_app_password; the app gets db_app_password (its role's),
+django_secret_key, api_token and api_read_token; the migrate job those and admin_password;
+the retention service db_app_password and django_secret_key.
 Nothing here is printed: `manage.py credentials` shows what an operator needs.
 """
 
@@ -22,6 +23,7 @@ SECRETS = {
     "db_password": (0o440, lambda: secrets.token_urlsafe(32)),
     "db_app_password": (0o440, lambda: secrets.token_urlsafe(32)),
     "api_token": (0o400, lambda: secrets.token_urlsafe(32)),
+    "api_read_token": (0o400, lambda: secrets.token_urlsafe(32)),
     "admin_password": (0o400, lambda: secrets.token_urlsafe(18)),
 }
 

@@ -228,8 +228,12 @@ class ComposeProject:
         return self.exec(service, "python", "-c", code)
 
     def credentials(self):
-        """What `manage.py credentials` prints: {'admin username': ..., 'API token': ...}."""
-        output = self.exec("app", "python", "manage.py", "credentials")
+        """What `manage.py credentials` prints: {'admin username': ..., 'API token': ...}.
+
+        It runs in the migrate job's container: the app is not given the admin password.
+        """
+        command = ["run", "--rm", "--no-deps", "migrate", "python", "manage.py", "credentials"]
+        output = self.run(*command).stdout
         pairs = (line.split(":", 1) for line in output.splitlines() if ":" in line)
         return {key.strip(): value.strip() for key, value in pairs}
 

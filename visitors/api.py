@@ -1,4 +1,7 @@
-"""The JSON API under /api: public reads, writes with a bearer token.
+"""The JSON API under /api: every call but the document needs a bearer token.
+
+Reads take the API token or the read-only token; writes only the API token. A front desk's
+log is personal data: the public page shows today's visitors, the history needs a token.
 
 Every answer is JSON, errors included; the OpenAPI document in visitors/openapi.py
 describes them all, and tests/app/test_openapi.py holds the two together.
@@ -31,14 +34,32 @@ def field_errors(errors):
     return JsonResponse({"errors": errors}, status=400)
 
 
-def has_valid_token(request):
-    expected = settings.VISITORS_API_TOKEN
+def presented_token(request):
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return (
-        bool(expected)
-        and scheme.lower() == "bearer"
-        and hmac.compare_digest(token.strip().encode(), expected.encode())
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def is_one_of(token, *expected):
+    """Compares in constant time with every configured token (an empty one matches nothing)."""
+    matches = [hmac.compare_digest(token.encode(), known.encode()) for known in expected if known]
+    return bool(token) and any(matches)
+
+
+def unauthorized(what):
+    return error(
+        401, f"A valid API token is required {what}: Authorization: Bearer <token>.",
+        **{"WWW-Authenticate": "Bearer"},
+    )  # fmt: skip
+
+
+def may_read(request):
+    return is_one_of(
+        presented_token(request), settings.VISITORS_API_TOKEN, settings.VISITORS_API_READ_TOKEN
     )
+
+
+def may_write(request):
+    return is_one_of(presented_token(request), settings.VISITORS_API_TOKEN)
 
 
 # Token authentication, no cookies: there is no session for a cross-site request to abuse.
@@ -56,6 +77,8 @@ class JsonView(View):
 
 class VisitorCollection(JsonView):
     def get(self, request):
+        if not may_read(request):
+            return unauthorized("to read visitors")
         query, problems = page_query(request.GET, ApiPageForm)
         if problems:
             return field_errors(problems)
@@ -74,12 +97,10 @@ class VisitorCollection(JsonView):
         return JsonResponse({"results": [v.as_json() for v in visitors], "next": next_url}).content
 
     def post(self, request):
-        if not has_valid_token(request):
-            return error(
-                401,
-                "A valid API token is required: Authorization: Bearer <token>.",
-                **{"WWW-Authenticate": "Bearer"},
-            )
+        if not may_write(request):
+            if may_read(request):
+                return error(403, "This token may only read: signing in needs the API token.")
+            return unauthorized("to sign visitors in")
         if request.content_type != "application/json":
             return error(415, "Send the visitor as JSON, with Content-Type: application/json.")
         try:
@@ -116,6 +137,8 @@ class VisitorCollection(JsonView):
 
 class VisitorDetail(JsonView):
     def get(self, request, pk):
+        if not may_read(request):
+            return unauthorized("to read visitors")
         visitor = Visitor.objects.filter(pk=pk).first() if pk <= MAX_ID else None
         if visitor is None:
             return error(404, f"There is no visitor with id {pk}.")

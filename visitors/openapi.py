@@ -154,6 +154,7 @@ def error(description, **headers):
 RETRY_AFTER = {"Retry-After": ("Seconds to wait before retrying", {"type": "integer"})}
 TOO_MANY_WRITES = error("Too many writes from this address; retry after Retry-After", **RETRY_AFTER)
 HEADER_TOO_LONG = "A header is too long (nginx's limit, 8 KiB)"
+UNAUTHORIZED = error("The bearer token is missing or wrong")
 
 
 def responses(own, invalid=None):
@@ -181,9 +182,10 @@ DOCUMENT = {
         "title": "Visitors API",
         "version": "1.0.0",
         "description": (
-            "Visitor registration. Reads are public; writes need "
-            "`Authorization: Bearer <token>` with the token the operator configured "
-            "(VISITORS_API_TOKEN_FILE). Every answer is JSON, errors included."
+            "Visitor registration. Every call but this document needs "
+            "`Authorization: Bearer <token>`: reads take the API token or the read-only token, "
+            "writes only the API token (`manage.py credentials` shows both). "
+            "Every answer is JSON, errors included."
         ),
     },
     "servers": [{"url": "/"}],
@@ -192,9 +194,13 @@ DOCUMENT = {
             "get": {
                 "operationId": "listVisitors",
                 "summary": "Visitors, newest first, a page at a time",
+                "security": [{"bearerToken": []}],
                 "parameters": query_parameters(),
                 "responses": responses(
-                    {"200": answer("A page of visitors", schema_ref("VisitorPage"))},
+                    {
+                        "200": answer("A page of visitors", schema_ref("VisitorPage")),
+                        "401": UNAUTHORIZED,
+                    },
                     ("A query parameter is invalid", "ValidationErrors"),
                 ),
             },
@@ -213,7 +219,8 @@ DOCUMENT = {
                             schema_ref("Visitor"),
                             Location=("The new visitor's URL", {"type": "string", "format": "uri"}),
                         ),
-                        "401": error("The bearer token is missing or wrong"),
+                        "401": UNAUTHORIZED,
+                        "403": error("The token is the read-only one"),
                         "413": error("The body is too large"),
                         "415": error("The body is not application/json"),
                         "429": TOO_MANY_WRITES,
@@ -226,10 +233,12 @@ DOCUMENT = {
             "get": {
                 "operationId": "getVisitor",
                 "summary": "One visitor",
+                "security": [{"bearerToken": []}],
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": ID}],
                 "responses": responses(
                     {
                         "200": answer("The visitor", schema_ref("Visitor")),
+                        "401": UNAUTHORIZED,
                         "404": error("No visitor has this id"),
                     }
                 ),

@@ -221,8 +221,10 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD")
 # Bodies are tiny (a visitor is at most a few kilobytes); nginx enforces its own limit first.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 
-# The API's write token. Without one, every write through the API is refused.
+# The API's tokens: the API token reads and writes, the read-only token only reads. Without
+# them every call but the OpenAPI document is refused.
 VISITORS_API_TOKEN = env("VISITORS_API_TOKEN")
+VISITORS_API_READ_TOKEN = env("VISITORS_API_READ_TOKEN")
 VISITORS_PAGE_SIZE = 20
 # Days a visitor's record is kept: the retention service deletes older ones every day.
 VISITORS_RETENTION_DAYS = int(env("VISITORS_RETENTION_DAYS", "30"))

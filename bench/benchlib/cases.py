@@ -65,7 +65,12 @@ def build(found, token):
     return [
         Case("floor", "GET /health/live (framework floor)", "/health/live"),
         Case("page", "GET /", "/"),
-        Case("api_get", "GET /api/visitors", "/api/visitors"),
+        Case(
+            "api_get",
+            "GET /api/visitors (token)",
+            "/api/visitors",
+            env={"BENCH_TOKEN": token},
+        ),
         Case(
             "api_post",
             "POST /api/visitors (JSON, token)",
@@ -111,7 +116,7 @@ def check_new_visitor(base_url, token, name):
     )
     created = json.loads(answer)
     _, _, page = fetch(base_url + "/")
-    _, _, listing = fetch(base_url + "/api/visitors")
+    _, _, listing = fetch(base_url + "/api/visitors", headers={"Authorization": f"Bearer {token}"})
     first = json.loads(listing)["results"][0]
     return {
         "post_status": status,

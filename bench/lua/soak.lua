@@ -9,7 +9,10 @@ local i = 0
 -- Called by common.lua's init(), once per thread: wrk.format only knows the Host header there.
 function prepare()
   local page = wrk.format("GET", "/")
-  local api_read = wrk.format("GET", "/api/visitors")
+  local api_read = wrk.format("GET", "/api/visitors", {
+    ["Host"] = wrk.headers["Host"],
+    ["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN"),
+  })
   local api_write = wrk.format("POST", "/api/visitors", {
     ["Host"] = wrk.headers["Host"],
     ["Content-Type"] = "application/json",

@@ -20,6 +20,7 @@ from visitors import freshness
 from visitors.models import Visitor
 
 API_TOKEN = "test-api-token-0123456789"
+READ_TOKEN = "test-read-token-0123456789"
 VISITOR_ID = re.compile(r'id="visitor-(\d+)"')
 
 
@@ -83,8 +84,15 @@ def api_token(settings):
 
 @pytest.fixture
 def auth(api_token):
-    """Request headers that carry the configured API token."""
+    """Request headers that carry the configured API token (reads and writes)."""
     return {"HTTP_AUTHORIZATION": f"Bearer {api_token}"}
+
+
+@pytest.fixture
+def read_auth(settings):
+    """Request headers that carry the configured read-only token."""
+    settings.VISITORS_API_READ_TOKEN = READ_TOKEN
+    return {"HTTP_AUTHORIZATION": f"Bearer {READ_TOKEN}"}
 
 
 @pytest.fixture

@@ -15,9 +15,10 @@ FIELDS = {"id", "name", "company", "message", "created_at"}
 
 
 @pytest.fixture
-def client():
-    """A test client that shows a server error as the 500 response a user would get."""
-    return Client(raise_request_exception=False)
+def client(read_auth):
+    """A test client that shows a server error as the 500 response a user would get, and
+    reads with the read-only token unless a request names another."""
+    return Client(raise_request_exception=False, **read_auth)
 
 
 def assert_json(response, status):
@@ -202,9 +203,7 @@ def test_create_accepts_json_with_a_charset(client, auth):
     ],
 )
 def test_create_without_the_right_token_is_a_401(client, api_token, authorization):
-    headers = {}
-    if authorization is not None:
-        headers["HTTP_AUTHORIZATION"] = authorization.format(token=api_token)
+    headers = {"HTTP_AUTHORIZATION": (authorization or "").format(token=api_token)}
     response = post(client, {"name": "Mallory"}, headers)
     assert "error" in assert_json(response, 401)
     assert response["WWW-Authenticate"].startswith("Bearer")
@@ -329,3 +328,30 @@ def test_database_unavailable_on_create_is_a_json_503(client, auth, database_dow
     response = post(client, {"name": "Ada"}, auth)
     assert "error" in assert_json(response, 503)
     assert response["Retry-After"].isdigit()
+
+
+# --- who may read and write ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [LIST, f"{LIST}/1"])
+@pytest.mark.parametrize("authorization", ["", "Bearer", "Bearer wrong", "Basic x"])
+def test_reading_without_a_token_is_a_401(client, make_visitor, path, authorization):
+    # A front desk's log is personal data: the history is for token holders.
+    make_visitor(name="Private Person")
+    response = client.get(path.replace("/1", f"/{Visitor.objects.get().id}"),
+                          HTTP_AUTHORIZATION=authorization)  # fmt: skip
+    assert "error" in assert_json(response, 401)
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert b"Private Person" not in response.content
+
+
+def test_both_tokens_read(client, make_visitor, auth, read_auth):
+    make_visitor(name="Ada")
+    for headers in (auth, read_auth):
+        assert assert_json(client.get(LIST, **headers), 200)["results"][0]["name"] == "Ada"
+
+
+def test_the_read_only_token_cannot_write(client, api_token, read_auth):
+    response = post(client, {"name": "Mallory"}, read_auth)
+    assert "read" in assert_json(response, 403)["error"]
+    assert not Visitor.objects.exists()

@@ -17,6 +17,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SLACK = 0.5
 
 
+@pytest.fixture(autouse=True)
+def _api_reader(client, read_auth):
+    client.defaults.update(read_auth)  # the API's reads need a token
+
+
 def get(client, path):
     # As gunicorn does between requests: a broken connection goes back to the pool, which
     # throws it away (Django's test client keeps connections from one request to the next).

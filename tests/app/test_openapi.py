@@ -94,15 +94,15 @@ MESSAGE_LINES = {"name": "Ada", "message": " a\r\n\tb "}
 # request: None where it cannot tell, for a body Django refuses to read back or a parameter
 # given twice)
 CASES = {
-    "list": ("get", f"{LIST}?limit=2", None, None, False, 200, True),
-    "list-last-page": ("get", f"{LIST}?limit=100", None, None, False, 200, True),
-    "list-bad-limit": ("get", f"{LIST}?limit=0", None, None, False, 400, False),
-    "list-repeated-limit": ("get", f"{LIST}?limit=5&limit=7", None, None, False, 400, None),
-    "list-bad-cursor": ("get", f"{LIST}?before=abc", None, None, False, 400, False),
-    "detail": ("get", f"{LIST}/{{id}}", None, None, False, 200, True),
-    "detail-missing": ("get", f"{LIST}/424242", None, None, False, 404, True),
-    "detail-zero": ("get", f"{LIST}/0", None, None, False, 404, False),
-    "detail-huge-id": ("get", f"{LIST}/99999999999999999999999", None, None, False, 404, False),
+    "list": ("get", f"{LIST}?limit=2", None, None, True, 200, True),
+    "list-last-page": ("get", f"{LIST}?limit=100", None, None, True, 200, True),
+    "list-bad-limit": ("get", f"{LIST}?limit=0", None, None, True, 400, False),
+    "list-repeated-limit": ("get", f"{LIST}?limit=5&limit=7", None, None, True, 400, None),
+    "list-bad-cursor": ("get", f"{LIST}?before=abc", None, None, True, 400, False),
+    "detail": ("get", f"{LIST}/{{id}}", None, None, True, 200, True),
+    "detail-missing": ("get", f"{LIST}/424242", None, None, True, 404, True),
+    "detail-zero": ("get", f"{LIST}/0", None, None, True, 404, False),
+    "detail-huge-id": ("get", f"{LIST}/99999999999999999999999", None, None, True, 404, False),
     "create": ("post", LIST, {"name": "Ada", "company": "Hooli"}, None, True, 201, True),
     # The limits count what is left after trimming, as the form does.
     "create-padded-at-limit": ("post", LIST, {"name": f"  {'y' * 100}  "}, None, True, 201, True),
@@ -116,6 +116,8 @@ CASES = {
     "create-malformed": ("post", LIST, '{"name": ', None, True, 400, False),
     "create-not-an-object": ("post", LIST, "[]", None, True, 400, False),
     "create-no-token": ("post", LIST, {"name": "Ada"}, None, False, 401, False),
+    "list-no-token": ("get", LIST, None, None, False, 401, False),
+    "detail-no-token": ("get", f"{LIST}/{{id}}", None, None, False, 401, False),
     "create-too-large": ("post", LIST, {"message": "m" * 70_000}, None, True, 413, None),
     "create-not-json": ("post", LIST, "name=Ada", "text/plain", True, 415, False),
     "document": ("get", "/api/openapi.json", None, None, False, 200, True),
@@ -163,9 +165,11 @@ def test_unavailable_responses_match_the_document(
     )
 
 
-def test_validation_catches_a_response_the_document_does_not_describe(client, openapi, visitor):
+def test_validation_catches_a_response_the_document_does_not_describe(
+    client, openapi, visitor, auth
+):
     # The check above can fail: a visitor without its created_at does not fit the document.
-    response = client.get(f"{LIST}/{visitor.id}")
+    response = client.get(f"{LIST}/{visitor.id}", **auth)
     response.content = json.dumps({**response.json(), "created_at": None}).encode()
     with pytest.raises(InvalidData):
         openapi.validate_response(

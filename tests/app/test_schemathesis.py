@@ -87,8 +87,8 @@ def test_every_answer_conforms_to_the_document(case):
 # empty query parameter as an absent one and answers 200, though the document only allows
 # integers. An empty cursor or page size must be refused like any other non-number.
 @pytest.mark.parametrize("query", ["before=", "limit=", "before=%20", "limit=&before="])
-def test_empty_query_parameters_are_refused_as_the_document_says(client, query):
-    response = client.get(f"/api/visitors?{query}")
+def test_empty_query_parameters_are_refused_as_the_document_says(client, query, read_auth):
+    response = client.get(f"/api/visitors?{query}", **read_auth)
     assert response.status_code == 400, response.content
     assert response["Content-Type"] == "application/json"
     assert set(response.json()["errors"]) <= {"before", "limit"}

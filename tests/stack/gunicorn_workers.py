@@ -85,13 +85,13 @@ def workers_queried_since(stack, since=SINCE_START):
 
 
 def read_at_once(stack, clients=READERS):
-    """GET /api/visitors from `clients` clients at the same time, each on its own connection
-    to nginx, so the requests reach gunicorn together and not all through one worker; returns
-    the statuses."""
+    """GET / (which checks the database's snapshot every time) from `clients` clients at the
+    same time, each on its own connection to nginx, so the requests reach gunicorn together
+    and not all through one worker; returns the statuses."""
 
     def read(_):
         with http_session() as session:
-            return session.get(stack.url("/api/visitors"), timeout=10).status_code
+            return session.get(stack.url("/"), timeout=10).status_code
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
         return list(pool.map(read, range(clients)))

@@ -41,10 +41,14 @@ def test_trace_on_the_page_is_a_405_page_with_allow(stack, http):
     assert {"GET", "POST"} <= set(response.headers["Allow"].split(", "))
 
 
-def test_what_nginx_lets_through_reaches_the_api(stack, http):
+def test_what_nginx_lets_through_reaches_the_api(stack, http, api_token):
     response = http.get(
         stack.url(f"/api/visitors?limit=1&note={LONG}"),
-        headers={"X-Note": LONG, **{f"X-Note-{n}": "x" for n in range(150)}},
+        headers={
+            "Authorization": f"Bearer {api_token}",
+            "X-Note": LONG,
+            **{f"X-Note-{n}": "x" for n in range(150)},
+        },
         timeout=15,
     )
     assert response.status_code == 200, response.text[:300]

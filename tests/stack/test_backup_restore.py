@@ -142,7 +142,9 @@ def test_the_restored_stack_has_exactly_the_backed_up_visitors(restored):
 def test_the_restored_stack_serves_them_through_nginx(restored):
     assert visitors_not_kept(restored.target, restored.awkward) == []
     with http_session() as session:
-        listed = session.get(restored.target.url("/api/visitors?limit=100"), timeout=10).json()
+        reader = {"Authorization": f"Bearer {restored.target.credentials()['API read token']}"}
+        url = restored.target.url("/api/visitors?limit=100")
+        listed = session.get(url, headers=reader, timeout=10).json()
         page = session.get(restored.target.url("/"), timeout=10)
     assert listed["results"] == restored.source_visitors[:100]
     assert page.status_code == 200

@@ -101,7 +101,6 @@ def test_killed_main_process_restarts_by_itself(stack, api, timings, service):
     assert {name: after[name].start for name in others} == {
         name: before[name].start for name in others
     }, f"the crash of {service} restarted another service"
-    with http_session() as session:
-        kept = session.get(stack.url(f"/api/visitors/{created.json()['id']}"), timeout=10)
+    kept = api("GET", f"/api/visitors/{created.json()['id']}")
     assert kept.status_code == 200
     assert kept.json() == created.json()

@@ -31,8 +31,9 @@ DOCKERD_PID_FILE = Path("/var/run/docker.pid")
 
 
 def assert_kept(stack, visitors):
+    reader = {"Authorization": f"Bearer {stack.credentials()['API read token']}"}
     with http_session() as session:  # connections from before are gone
-        listed = session.get(stack.url("/api/visitors?limit=100"), timeout=10)
+        listed = session.get(stack.url("/api/visitors?limit=100"), headers=reader, timeout=10)
         page = session.get(stack.url("/"), timeout=10)
     assert listed.status_code == 200
     assert [v for v in visitors if v not in listed.json()["results"]] == []

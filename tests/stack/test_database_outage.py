@@ -69,7 +69,8 @@ def test_page_answers_a_friendly_503(stack, http, database_down):
     assert seconds < HEALTH_BUDGET + 1
 
 
-def test_api_answers_503_in_json_with_retry_after(stack, http, database_down):
+def test_api_answers_503_in_json_with_retry_after(stack, http, api_token, database_down):
+    http.headers["Authorization"] = f"Bearer {api_token}"
     response, seconds = timed_get(http, stack.url("/api/visitors"))
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/json"

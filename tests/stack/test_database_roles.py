@@ -95,7 +95,7 @@ def test_each_service_sees_only_its_own_secrets(own):
     # the app could log in as the superuser over the network and undo everything above.
     listing = "import os; print(*sorted(os.listdir('/run/secrets')))"
     assert own.python("app", listing).split() == [
-        "admin_password", "api_token", "db_app_password", "django_secret_key",
+        "api_read_token", "api_token", "db_app_password", "django_secret_key",
     ]  # fmt: skip
     assert own.python("retention", listing).split() == ["db_app_password", "django_secret_key"]
     assert own.exec("db", "ls", "/run/secrets").split() == ["db_app_password", "db_password"]

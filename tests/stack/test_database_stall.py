@@ -40,7 +40,7 @@ def cut_off(stack):
     return lambda: docker_cli("network", "connect", "--alias", "db", network, name)
 
 
-def hammer(stack, seconds):
+def hammer(stack, token, seconds):
     """Every path of PATHS, one client each, for `seconds`: the answers, in order."""
 
     def client(path):
@@ -48,7 +48,7 @@ def hammer(stack, seconds):
         deadline = time.monotonic() + seconds
         with http_session() as session:
             while time.monotonic() < deadline:
-                answers.append(send(session, "GET", path, stack.url(path)))
+                answers.append(send(session, "GET", path, stack.url(path), token))
         return answers
 
     with concurrent.futures.ThreadPoolExecutor(len(PATHS)) as pool:
@@ -74,7 +74,7 @@ def test_a_stalled_database_gets_clean_503s_in_time_and_service_returns(
     starts = {service: stack.state(service).start for service in ("app", "web")}
     restore = fault(stack)
     try:
-        answers = hammer(stack, FAULT_SECONDS)
+        answers = hammer(stack, api_token, FAULT_SECONDS)
     finally:
         restore()
     returned, back = time.monotonic(), stack.psql("SELECT now()")

@@ -75,7 +75,7 @@ class Writer:
         return answer
 
     def get(self, path):
-        return send(self.session, "GET", path, self.stack.url(path))
+        return send(self.session, "GET", path, self.stack.url(path), self.token)
 
     def acknowledged(self):
         return [answer.json() for answer in self.answers if answer.status == 201]

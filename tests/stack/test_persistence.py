@@ -18,7 +18,8 @@ def test_visitors_and_api_token_survive_down_and_up(stack, api, api_token, timin
     # The secrets volume is kept too, so the token (and every other secret) is unchanged.
     assert stack.credentials()["API token"] == api_token
     with http_session() as fresh:  # connections from before the restart are gone
-        listed = fresh.get(stack.url("/api/visitors"), timeout=10)
+        reader = {"Authorization": f"Bearer {api_token}"}
+        listed = fresh.get(stack.url("/api/visitors"), headers=reader, timeout=10)
         page = fresh.get(stack.url("/"), timeout=10)
     assert listed.status_code == 200
     assert visitor in listed.json()["results"]

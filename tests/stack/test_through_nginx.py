@@ -84,7 +84,7 @@ def test_api_creates_a_visitor_that_its_location_and_the_list_return(stack, api)
     assert fetched.status_code == 200
     assert fetched.json() == visitor
 
-    listed = api("GET", "/api/visitors", token=None)
+    listed = api("GET", "/api/visitors")
     assert listed.status_code == 200
     assert listed.json()["results"][0] == visitor
 
@@ -97,7 +97,7 @@ def test_api_write_without_the_token_is_refused_in_json(api, token):
     assert response.headers["Content-Type"] == "application/json"
     assert response.headers.get("WWW-Authenticate") == "Bearer"
     assert "error" in response.json()
-    names = [v["name"] for v in api("GET", "/api/visitors", token=None).json()["results"]]
+    names = [v["name"] for v in api("GET", "/api/visitors").json()["results"]]
     assert name not in names
 
 

@@ -29,9 +29,11 @@ def create_visitors(stack, token, visitors):
 def visitors_not_kept(stack, visitors):
     """The acknowledged visitors that GET /api/visitors/<id> does not give back unchanged."""
     missing = []
+    reader = {"Authorization": f"Bearer {stack.credentials()['API read token']}"}
     with http_session() as session:
         for visitor in visitors:
-            response = session.get(stack.url(f"/api/visitors/{visitor['id']}"), timeout=10)
+            url = stack.url(f"/api/visitors/{visitor['id']}")
+            response = session.get(url, headers=reader, timeout=10)
             if response.status_code != 200 or response.json() != visitor:
                 missing.append((visitor, response.status_code, response.text[:200]))
     return missing
