@@ -80,7 +80,7 @@ def test_api_creates_a_visitor_that_its_location_and_the_list_return(stack, api)
 
     location = created.headers["Location"]
     assert location == stack.url(f"/api/visitors/{visitor['id']}")
-    fetched = api("GET", urlsplit(location).path, token=None)
+    fetched = api("GET", urlsplit(location).path)
     assert fetched.status_code == 200
     assert fetched.json() == visitor
 
