@@ -96,9 +96,9 @@ def read_auth(settings):
 
 
 @pytest.fixture
-def answer_cache(settings):
+def answer_cache(settings, production_cache_settings):
     """The answer cache as production has it (development, where the suite runs, has none)."""
-    settings.VISITORS_ANSWER_CACHE_BYTES = 16 * 2**20
+    settings.VISITORS_ANSWER_CACHE_BYTES = production_cache_settings["VISITORS_ANSWER_CACHE_BYTES"]
     return freshness.CACHE
 
 
@@ -188,7 +188,9 @@ def pytest_collection_modifyitems(items):
 def production_cache_settings():
     """Every setting about caching (CACHE in its name), as production has it."""
     # Production refuses to start without a secret key; reading its settings needs a dummy one.
-    env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "read-settings-only"}
+    # The development container's own cache settings (compose.override.yaml) are left out.
+    env = {name: value for name, value in os.environ.items() if "CACHE" not in name}
+    env |= {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "read-settings-only"}
     code = (
         "import json; from visitors_site import settings as s; "
         "print(json.dumps({n: getattr(s, n) for n in dir(s) if n.isupper() and 'CACHE' in n}))"
