@@ -1,0 +1,84 @@
+"""Every rendered document matches its schema strictly: unknown fields are errors.
+
+Kubernetes' own kinds are checked by kubernetes-validate against the schemas of
+rules.KUBERNETES_VERSION. Every other kind is a custom resource, checked against the JSON
+Schema for its apiVersion and kind in ../shared/kubernetes (CloudNativePG, the Barman Cloud
+plugin, Prometheus Operator: see its README). A custom resource with no schema there fails:
+nothing is left unchecked.
+"""
+
+import json
+import subprocess
+
+import jsonschema
+import kubernetes_validate
+import pytest
+from conftest import KUSTOMIZE_ROOT, REPOSITORY, make_secrets
+from manifests import name_of
+from rules import KUBERNETES_VERSION, OVERLAYS
+
+SHARED_SCHEMAS = REPOSITORY.parent / "shared" / "kubernetes"
+
+
+def test_every_overlay_is_rendered(overlay, documents):
+    assert documents, f"overlays/{overlay} renders no document"
+
+
+def test_the_promised_overlays_exist():
+    found = {path.parent.name for path in KUSTOMIZE_ROOT.glob("overlays/*/kustomization.yaml")}
+    assert set(OVERLAYS) <= found, f"missing overlays: {sorted(set(OVERLAYS) - found)}"
+
+
+def test_no_secret_is_left_for_git():
+    """The secrets script writes only git-ignored files."""
+    make_secrets()
+    untracked = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard", "--", KUSTOMIZE_ROOT],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert not untracked, (
+        f"files under deploy/kubernetes that git neither tracks nor ignores: {untracked} "
+        "(the secrets must be git-ignored; a new manifest must be added to git)"
+    )
+
+
+def shared_schema(document):
+    group, _, version = document["apiVersion"].rpartition("/")
+    return SHARED_SCHEMAS / group / f"{document['kind'].lower()}_{version}.json"
+
+
+def schema_errors(document):
+    """Why a document does not match its schema (an empty list when it does)."""
+    try:
+        kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+        return []
+    except kubernetes_validate.ValidationError as error:
+        return [f"Kubernetes {error.version}: {error.message} at {error.json_path}"]
+    except kubernetes_validate.SchemaNotFoundError:
+        pass  # not a Kubernetes kind: a custom resource
+    path = shared_schema(document)
+    if not path.exists():
+        return [f"custom resource {document['apiVersion']} with no schema ({path} is missing)"]
+    schema = json.loads(path.read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [
+        f"{path.relative_to(SHARED_SCHEMAS)}: {error.message} at {error.json_path}"
+        for error in validator.iter_errors(document)
+    ]
+
+
+def test_every_document_matches_its_schema(overlay, documents):
+    if not SHARED_SCHEMAS.is_dir():
+        pytest.fail(
+            f"{SHARED_SCHEMAS} is missing: the custom resources' schemas are in shared/kubernetes, "
+            "beside the repository (as CI lays it out)"
+        )
+    failures = {
+        name_of(document): errors for document in documents if (errors := schema_errors(document))
+    }
+    assert not failures, f"overlays/{overlay}:\n" + "\n".join(
+        f"  {name}: {error}" for name, errors in failures.items() for error in errors
+    )
