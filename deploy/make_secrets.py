@@ -8,6 +8,10 @@ db_password (its superuser's) and db_app_password; the app gets db_app_password 
 django_secret_key, api_token and api_read_token; the migrate job those and admin_password;
 the retention service db_app_password and django_secret_key.
 Nothing here is printed: `manage.py credentials` shows what an operator needs.
+
+Usage: make_secrets.py [DIRECTORY [NAME...]]: only the secrets NAME... when given (the
+Kubernetes manifests keep each consumer's secrets in its own folder:
+deploy/kubernetes/make-secrets).
 """
 
 import os
@@ -28,8 +32,13 @@ SECRETS = {
 }
 
 
-def main():
+def main(names):
+    unknown = set(names) - SECRETS.keys()
+    if unknown:
+        sys.exit(f"unknown secrets: {', '.join(sorted(unknown))} (known: {', '.join(SECRETS)})")
     for name, (mode, make) in SECRETS.items():
+        if names and name not in names:
+            continue
         path = DIRECTORY / name
         if path.exists():
             print(f"secret {name}: kept")
@@ -44,4 +53,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[2:])

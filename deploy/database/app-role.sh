@@ -10,7 +10,7 @@
 APP_ROLE=visitors_app
 app_role_sql() {
   local password
-  password=$(< /run/secrets/db_app_password)
+  password=$(< "${DB_APP_PASSWORD_FILE:-/run/secrets/db_app_password}")
   cat <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP_ROLE') THEN

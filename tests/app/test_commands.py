@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
 
 from visitors.management.commands import enforce_retention
 from visitors.models import Visitor
@@ -251,3 +252,17 @@ def test_the_retention_check_fails_before_any_run(monkeypatch, tmp_path):
     monkeypatch.setattr(enforce_retention, "LAST_RUN", tmp_path / "last-run")
     with pytest.raises(CommandError, match="No retention run has finished yet"):
         run("enforce_retention", "--check")
+
+
+# --- wait_for_migrations (what app pods run before they serve) ------------------------------
+
+
+def test_wait_for_migrations_returns_at_once_when_the_database_is_current():
+    assert run("wait_for_migrations", "--timeout", "0") == "Every migration is applied.\n"
+
+
+def test_wait_for_migrations_fails_clearly_while_a_migration_is_missing():
+    # As if this release shipped a migration its job has not applied yet.
+    MigrationRecorder(connection).migration_qs.filter(app="visitors").delete()
+    with pytest.raises(CommandError, match=r"Still waiting for \d+ unapplied migrations after"):
+        run("wait_for_migrations", "--timeout", "0.2", "--interval", "0.05")
