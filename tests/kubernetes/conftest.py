@@ -26,7 +26,10 @@ def overlay_names():
 
 
 def pytest_generate_tests(metafunc):
-    if "overlay" in metafunc.fixturenames:
+    """Every overlay, unless the test names its own (@pytest.mark.parametrize)."""
+    if "overlay" in metafunc.fixturenames and not metafunc.definition.get_closest_marker(
+        "parametrize"
+    ):
         metafunc.parametrize("overlay", overlay_names())
 
 

@@ -1,8 +1,8 @@
 """What the Kubernetes deployment promises (README.md, "Kubernetes"), in one place.
 
 The tests derive every assertion from these names and numbers and from the rendered manifests
-themselves (the container's environment, deploy/gunicorn.conf.py, deploy/Dockerfile), so a
-promise changes here and nowhere else.
+themselves (with deploy/gunicorn.conf.py for what gunicorn makes of the container's
+environment), so a promise changes here and nowhere else.
 """
 
 # The Kubernetes release whose API schemas every rendered document must match strictly
@@ -12,19 +12,18 @@ KUBERNETES_VERSION = "1.35.0"
 
 # Every overlay under deploy/kubernetes/overlays is rendered and checked; these must be there.
 OVERLAYS = ("production", "single-node")
-# Overlays whose images must be pinned by digest, not only by tag.
+# Overlays whose every image is pinned by digest, and never tagged `latest`.
 DIGEST_PINNED_OVERLAYS = ("production",)
 
 # The app: nginx ("web") and gunicorn ("app") in one pod, sharing gunicorn's socket.
 DEPLOYMENT = "visitors"
-WEB_CONTAINER = "web"
 APP_CONTAINER = "app"
 WEB_PORT = 8080
 # Migrations run in this Job only (its name carries the release), never in the app's pods.
 MIGRATION_JOB_PREFIX = "visitors-migrate-"
 MIGRATION_COMMANDS = ("migrate", "prepare_database")
-# The one check the app's pods may run: "are migrations applied?" (changes nothing).
-MIGRATION_CHECK_FLAG = "--check"
+# What the app's pods run first instead: wait until this release's migrations are applied.
+MIGRATION_WAIT_COMMAND = "wait_for_migrations"
 # The single-node overlay's PostgreSQL (the production overlay's is CloudNativePG's Cluster).
 DATABASE_WORKLOAD = "visitors-db"
 DATABASE_PORT = 5432
@@ -50,9 +49,6 @@ APP_PROBES = {
 # Availability: at least this many pods at all times, one per node where there are nodes.
 MIN_REPLICAS = 2
 SPREAD_TOPOLOGY_KEY = "kubernetes.io/hostname"
-
-# nginx finishes open requests on SIGQUIT (SIGTERM, Kubernetes' default, drops them).
-WEB_STOP_SIGNAL = "SIGQUIT"
 
 # Volumes a container cannot write to, whatever its mount says.
 READ_ONLY_VOLUME_TYPES = ("secret", "configMap", "projected", "downwardAPI")

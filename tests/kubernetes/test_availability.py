@@ -2,7 +2,6 @@
 
 import math
 import os
-import re
 import runpy
 
 from conftest import REPOSITORY, assert_no_problems
@@ -13,12 +12,9 @@ from rules import (
     DEPLOYMENT,
     MIN_REPLICAS,
     SPREAD_TOPOLOGY_KEY,
-    WEB_CONTAINER,
-    WEB_STOP_SIGNAL,
 )
 
 GUNICORN_CONFIG = REPOSITORY / "deploy" / "gunicorn.conf.py"
-DOCKERFILE = REPOSITORY / "deploy" / "Dockerfile"
 
 
 def app_pod(documents):
@@ -168,23 +164,4 @@ def test_grace_period_covers_the_pre_stop_delay_and_the_drain(overlay, documents
     assert grace > delay + drain, (
         f"overlays/{overlay}: terminationGracePeriodSeconds {grace} is not over the preStop delay "
         f"{delay} s plus gunicorn's graceful timeout {drain} s"
-    )
-
-
-def image_stop_signal(target):
-    """The STOPSIGNAL of a build stage of deploy/Dockerfile, if it sets one."""
-    stage = re.search(
-        rf"^FROM \S+ AS {target}\n(.*?)(?=^FROM |\Z)", DOCKERFILE.read_text(), re.M | re.S | re.I
-    )
-    assert stage, f"deploy/Dockerfile has no stage {target}"
-    signal = re.search(r"^STOPSIGNAL\s+(\S+)", stage.group(1), re.M)
-    return signal and signal.group(1)
-
-
-def test_nginx_stops_gracefully(overlay, documents):
-    web = container(app_pod(documents)["spec"], WEB_CONTAINER)
-    signal = web.get("lifecycle", {}).get("stopSignal") or image_stop_signal("web")
-    assert signal == WEB_STOP_SIGNAL, (
-        f"overlays/{overlay}: nginx is stopped with {signal or 'SIGTERM'}, which drops open "
-        f"requests; {WEB_STOP_SIGNAL} lets them finish (deploy/Dockerfile's web stage: STOPSIGNAL)"
     )

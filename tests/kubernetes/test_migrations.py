@@ -13,18 +13,16 @@ from manifests import (
 from rules import (
     APP_CONTAINER,
     DEPLOYMENT,
-    MIGRATION_CHECK_FLAG,
     MIGRATION_COMMANDS,
     MIGRATION_JOB_PREFIX,
+    MIGRATION_WAIT_COMMAND,
 )
 
 ONE_SHOT_KINDS = ("Job", "CronJob")
 
 
 def migrates(pod_container):
-    """Whether a container changes the schema: a migration command that is not only a check."""
-    words = command_line(pod_container)
-    return bool(set(words) & set(MIGRATION_COMMANDS)) and MIGRATION_CHECK_FLAG not in words
+    return bool(set(command_line(pod_container)) & set(MIGRATION_COMMANDS))
 
 
 def test_no_long_running_pod_migrates(overlay, documents):
@@ -54,11 +52,9 @@ def test_app_pods_wait_for_the_migrations(overlay, documents):
     waits = [
         init
         for init in pod.get("initContainers", [])
-        if init["image"] == image
-        and MIGRATION_CHECK_FLAG in command_line(init)
-        and set(command_line(init)) & set(MIGRATION_COMMANDS)
+        if init["image"] == image and MIGRATION_WAIT_COMMAND in command_line(init)
     ]
     assert waits, (
-        f"overlays/{overlay}: no init container of the app's image checks "
-        f"`{MIGRATION_COMMANDS[0]} {MIGRATION_CHECK_FLAG}` before the app starts"
+        f"overlays/{overlay}: no init container of the app's image runs "
+        f"{MIGRATION_WAIT_COMMAND} before the app starts"
     )

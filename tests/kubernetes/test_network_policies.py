@@ -30,7 +30,8 @@ def database_labels(documents):
     """The database pods' labels: the StatefulSet's, or those CloudNativePG gives its pods."""
     for cluster in of_kind(documents, "Cluster"):
         if cluster["metadata"]["name"] == DATABASE_WORKLOAD:
-            return {"cnpg.io/cluster": DATABASE_WORKLOAD, "cnpg.io/podRole": "instance"}
+            inherited = cluster["spec"].get("inheritedMetadata", {}).get("labels", {})
+            return inherited | {"cnpg.io/cluster": DATABASE_WORKLOAD, "cnpg.io/podRole": "instance"}
     return pod_labels(find(documents, "StatefulSet", DATABASE_WORKLOAD))
 
 

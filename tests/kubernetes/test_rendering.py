@@ -13,11 +13,20 @@ import subprocess
 import jsonschema
 import kubernetes_validate
 import pytest
-from conftest import KUSTOMIZE_ROOT, REPOSITORY, make_secrets
-from manifests import name_of
+from conftest import KUSTOMIZE_ROOT, REPOSITORY, assert_no_problems, make_secrets
+from manifests import name_of, of_kind
 from rules import KUBERNETES_VERSION, OVERLAYS
 
 SHARED_SCHEMAS = REPOSITORY.parent / "shared" / "kubernetes"
+CLUSTER_WIDE_KINDS = (
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "IngressClass",
+    "PriorityClass",
+    "StorageClass",
+)
 
 
 def test_every_overlay_is_rendered(overlay, documents):
@@ -42,6 +51,21 @@ def test_no_secret_is_left_for_git():
     assert not untracked, (
         f"files under deploy/kubernetes that git neither tracks nor ignores: {untracked} "
         "(the secrets must be git-ignored; a new manifest must be added to git)"
+    )
+
+
+def test_everything_lands_in_the_overlays_namespace(overlay, documents):
+    """A namespaced document without the namespace would go wherever kubectl points."""
+    namespaces = [document["metadata"]["name"] for document in of_kind(documents, "Namespace")]
+    assert len(namespaces) == 1, f"overlays/{overlay} makes {len(namespaces)} namespaces, not one"
+    assert_no_problems(
+        overlay,
+        [
+            f"{name_of(document)} is in {document['metadata'].get('namespace', 'no namespace')}"
+            for document in documents
+            if document["kind"] not in CLUSTER_WIDE_KINDS
+            and document["metadata"].get("namespace") != namespaces[0]
+        ],
     )
 
 
