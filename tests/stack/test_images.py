@@ -96,6 +96,12 @@ def test_images_run_as_a_non_root_user(stack, name):
     assert inspect(IMAGES[name])["Config"]["User"].split(":")[0] == RUNTIME_UID
 
 
+def test_nginx_image_stops_gracefully_on_sigquit(stack):
+    # Kubernetes takes the stop signal from the image (compose has its own stop_signal), and
+    # on SIGTERM nginx would drop the requests it holds.
+    assert inspect(IMAGES["web"])["Config"]["StopSignal"] == "SIGQUIT"
+
+
 def test_app_process_runs_as_uid_65532(stack):
     assert run_in_app("import os; print(os.getuid(), os.getgid())") == "65532 65532"
 
