@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import pytest
 from gunicorn_workers import WORKERS, database_ports, workers_queried_since
+from helpers_security import own_stack
 from http_client import http_session
 
-from hosttools.compose_project import REPO, ComposeProject
 from hosttools.waiting import wait_until
 
 STANDBY_FILE = "tests/stack/compose.standby.yaml"
@@ -67,16 +67,9 @@ class Scenario:
 
 @pytest.fixture(scope="module")
 def standby_stack(docker, timings):
-    project = ComposeProject(
-        REPO, files=["compose.yaml", STANDBY_FILE], prefix="visitors-test-failover"
-    )
-    try:
-        timings["failover: stack with a standby up --build -> every service healthy"] = project.up(
-            build=True
-        )
-        yield project
-    finally:
-        project.close()
+    files = ("compose.yaml", STANDBY_FILE)
+    with own_stack(timings, "failover", files, prefix="visitors-test-failover") as stack:
+        yield stack
 
 
 def sql_text(value):
@@ -232,6 +225,7 @@ def scenario(standby_stack, credentials, streaming, timings):
     collision = snapshot(stack, "standby")
     after = []
     after_snapshot = read_on_every_worker(stack, "standby", read_token, after)
+    timings["failover: page and API answers read from the new primary"] = (len(after), "answers")
 
     d_write = post_visitor(stack, token, d)
     return Scenario(
