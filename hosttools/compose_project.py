@@ -250,10 +250,13 @@ class ComposeProject:
         command = [str(self.directory / script), *map(str, args)]
         return run_docker(command, self.script_env(), self.directory, timeout=timeout).stdout
 
-    def psql(self, sql):
-        """Runs SQL in the database as the stack's database user; returns psql's bare output."""
+    def psql(self, sql, service="db"):
+        """Runs SQL in the database as the stack's database user; returns psql's bare output.
+
+        `service`: another service running PostgreSQL with the same users (a test's standby).
+        """
         return self.exec(
-            "db", "psql", "--username", "visitors", "--dbname", "visitors",
+            service, "psql", "--username", "visitors", "--dbname", "visitors",
             "--no-psqlrc", "--set", "ON_ERROR_STOP=1", "--tuples-only", "--no-align",
             "--command", sql,
         ).strip()  # fmt: skip

@@ -8,11 +8,18 @@ in is therefore correct for any later request that sees the same snapshot, and a
 signed in is on the very next page. Checking costs one small query instead of reading and
 rendering the visitors.
 
-The server's start time joins the snapshot, so a database restored into a new volume (whose
-transaction ids start again) never meets answers cached from the old one. A crash restart
-keeps the start time but may hand out again transaction ids that never reached the disk, so
-the cache is emptied whenever a connection to the database is lost (the connection_lost
-signal, from the database backend and the middleware).
+A snapshot is a range of transaction ids, and the same ids can name other data on another
+server or after a failover, so the server's identity joins the snapshot: the cluster's system
+identifier (another cluster, such as a database restored into a new volume, whose ids start
+again), its timeline and the server's start time. After an asynchronous failover the promoted
+standby never received the old primary's last commits and hands out their transaction ids
+again, so its snapshot text can be one the old primary showed with other rows; its timeline is
+new, and so is its start time. The identity is read once per connection (the database backend,
+visitors_site/postgresql/, which also connects to a primary only: a standby's snapshot trails
+the primary's), so a request still costs one small query. A crash restart keeps the identity
+but may hand out again transaction ids that never reached the disk, so the cache is emptied
+whenever a connection to the database is lost (the connection_lost signal, from the database
+backend and the middleware).
 
 Each gunicorn worker keeps its own answers, within VISITORS_ANSWER_CACHE_BYTES: the least
 recently used go first. Any client can ask for many different pages (every `before` cursor
@@ -30,7 +37,7 @@ from django.db import connection
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 
-STATE = "SELECT pg_postmaster_start_time()::text || '/' || pg_current_snapshot()::text"
+SNAPSHOT = "SELECT pg_current_snapshot()::text"
 # What an entry costs beyond its text: the key, the state and the cache's own bookkeeping.
 ENTRY_BYTES = 256
 
@@ -92,9 +99,11 @@ CACHE = AnswerCache(settings.VISITORS_ANSWER_CACHE_BYTES)
 
 
 def database_state():
+    """What the data looks like now: the server's identity and its current snapshot."""
     with connection.cursor() as cursor:
-        cursor.execute(STATE)
-        return cursor.fetchone()[0]
+        cursor.execute(SNAPSHOT)
+        snapshot = cursor.fetchone()[0]
+    return f"{connection.server_identity}/{snapshot}"
 
 
 def cached(key, render):

@@ -111,6 +111,8 @@ DATABASE_POOL = env_bool("DATABASE_POOL", default=True)
 DATABASES = {
     "default": {
         "ENGINE": "visitors_site.postgresql",
+        # A host or a comma-separated list of them (libpq's form, with PORT one port or one
+        # each): the backend connects to the first that is a primary, never to a standby.
         "HOST": env("DATABASE_HOST", "localhost"),
         "PORT": env("DATABASE_PORT", "5432"),
         "NAME": env("DATABASE_NAME", "visitors"),

@@ -52,6 +52,7 @@ MODULE_ORDER = (
     "test_app_upgrade",
     "test_backup_restore",
     "test_disk_full",
+    "test_failover",
     # Can restart the Docker daemon itself, which every stack on the machine feels: last.
     "test_data_survival",
     "test_dev_reload",

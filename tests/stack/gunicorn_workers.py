@@ -71,14 +71,16 @@ def database_ports(stack):
 SINCE_START = "pg_postmaster_start_time()"
 
 
-def workers_queried_since(stack, since=SINCE_START):
-    """{worker pid: whether one of its connections has run a query since `since` (SQL)}."""
+def workers_queried_since(stack, since=SINCE_START, service="db"):
+    """{worker pid: whether one of its connections has run a query since `since` (SQL)} on the
+    database of `service`."""
     ports = database_ports(stack)
     # `since` is SQL the tests write, never outside input.
     queried = stack.psql(
         "SELECT client_port FROM pg_stat_activity"  # noqa: S608
         " WHERE datname = 'visitors' AND backend_type = 'client backend'"
-        f" AND query_start >= {since}"
+        f" AND query_start >= {since}",
+        service,
     )
     queried = {int(port) for port in queried.split()}
     return {pid: bool(own & queried) for pid, own in ports.items()}
