@@ -9,8 +9,9 @@ here; the GitHub workflow .github/workflows/kubernetes.yml runs them against a r
 
 `check` runs every check once; `write-within` waits until an API write succeeds; both print
 `written: ID` for the visitors they wrote, and `kept` checks that those are all still there
-(after a failover, say). The API token is read from VISITORS_API_TOKEN. `--host` sends another Host header (a site whose
-DJANGO_ALLOWED_HOSTS names its public name, reached through a port-forward).
+(after a failover, say). The API token is read from VISITORS_API_TOKEN. `--host` sends
+another Host header (a site whose DJANGO_ALLOWED_HOSTS names its public name, reached
+through a port-forward).
 """
 
 import argparse
