@@ -12,10 +12,10 @@ import os
 import re
 import secrets
 import socket
-import subprocess
 import time
 from pathlib import Path
 
+from hosttools.commands import run_command
 from hosttools.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,24 +51,7 @@ def compose_variables(directory, files=()):
 
 def run_docker(command, env=None, cwd=None, check=True, timeout=COMMAND_TIMEOUT):
     """Runs a docker command; with `check`, raises DockerError on a non-zero exit."""
-    try:
-        result = subprocess.run(
-            command,
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise DockerError(f"{' '.join(command)}: no answer within {timeout} s") from exc
-    if check and result.returncode != 0:
-        raise DockerError(
-            f"{' '.join(command)} exited {result.returncode}\n"
-            f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
-        )
-    return result
+    return run_command(command, DockerError, env=env, cwd=cwd, check=check, timeout=timeout)
 
 
 def docker_cli(*args, timeout=COMMAND_TIMEOUT):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from hosttools.commands import run_command
 from hosttools.compose_project import REPO
 
 PODMAN = REPO.parent / "shared" / "ci" / "podman"
@@ -53,23 +54,7 @@ class PodmanError(RuntimeError):
 
 def podman(*args, stdin=None, check=True, timeout=COMMAND_TIMEOUT):
     """Runs `../shared/ci/podman ARGS` (podman inside its container); returns the result."""
-    try:
-        result = subprocess.run(
-            [str(PODMAN), *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise PodmanError(f"podman {' '.join(args)}: no answer within {timeout} s") from exc
-    if check and result.returncode != 0:
-        raise PodmanError(
-            f"podman {' '.join(args)} exited {result.returncode}\n"
-            f"--- stdout\n{result.stdout[-4000:]}\n--- stderr\n{result.stderr[-4000:]}"
-        )
-    return result
+    return run_command([str(PODMAN), *args], PodmanError, stdin=stdin, check=check, timeout=timeout)
 
 
 def podman_in_network(*args, **kwargs):
