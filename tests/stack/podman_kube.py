@@ -143,9 +143,9 @@ def for_podman(documents, version, port):
             volume["hostPath"] = {"path": host_folder(workload, name), "type": "Directory"}
             host_folders[host_folder(workload, name)] = owner
         for container in [*spec.get("initContainers", []), *spec["containers"]]:
-            # The images this test built (compose's tag `version`), not the overlay's `latest`.
-            name, _, tag = container["image"].rpartition(":")
-            if name in {"visitors-app", "visitors-web"} and tag == "latest":
+            # The images this test built (compose's tag `version`), not the overlay's release.
+            name = container["image"].rpartition(":")[0]
+            if name in {"visitors-app", "visitors-web"}:
                 container["image"] = f"{name}:{version}"
             # nginx on a free port of 127.0.0.1 (the Service and Ingress a cluster would have
             # are skipped by podman), so the test reaches the pod from here.

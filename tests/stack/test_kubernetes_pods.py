@@ -35,7 +35,8 @@ from hosttools.waiting import wait_until
 
 VERSION = "test"
 IMAGES = (f"visitors-app:{VERSION}", f"visitors-web:{VERSION}", POSTGRES_IMAGE)
-MIGRATION = "visitors-migrate-latest"
+# The migration Job: its name ends with the overlay's release.
+MIGRATION_PREFIX = "visitors-migrate-"
 # From `kube play` to a page through nginx: the database's first start, the migration job
 # and gunicorn's start, on a 2-core machine.
 START_TIMEOUT = 180
@@ -135,7 +136,12 @@ def test_every_rendered_kind_is_run_or_known_to_be_skipped(pods):
 
 
 def test_the_release_migration_job_completes(pods):
-    job = container_name({"metadata": {"name": MIGRATION}}, "migrate")
+    (migration,) = [
+        document
+        for document in pods.documents
+        if document["kind"] == "Job" and document["metadata"]["name"].startswith(MIGRATION_PREFIX)
+    ]
+    job = container_name(migration, "migrate")
 
     def finished():
         state = container_state(job)
