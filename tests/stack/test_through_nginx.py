@@ -123,3 +123,49 @@ def test_responses_never_reveal_the_nginx_version(stack, http, kind):
     for name, value in response.headers.items():
         assert not NGINX_VERSION.search(value), f"{name}: {value}"
     assert not NGINX_VERSION.search(response.text)
+
+
+# --- request ids (nginx.conf: $visitors_request_id) ------------------------------------------
+
+NGINX_REQUEST_ID = re.compile(r"[0-9a-f]{32}")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/", None),
+        ("GET", "/health", None),
+        ("GET", "/nginx-health", None),
+        ("GET", "/static/no-such-file.css", None),
+        ("GET", "/no-such-page/", None),
+        ("GET", "/api/visitors", None),
+        ("POST", "/api/visitors", b"x" * (2**20)),
+    ],
+    ids=["page", "health", "nginx-health", "static 404", "app 404", "api 401", "nginx 413"],
+)
+def test_every_answer_carries_its_own_request_id(stack, http, method, path, body):
+    ids = set()
+    for _ in range(2):
+        response = http.request(method, stack.url(path), data=body, timeout=10)
+        assert NGINX_REQUEST_ID.fullmatch(response.headers.get("X-Request-ID", "")), (
+            response.status_code,
+            response.headers,
+        )
+        ids.add(response.headers["X-Request-ID"])
+    assert len(ids) == 2, "two requests, one id"
+
+
+def test_a_safe_incoming_request_id_is_kept_and_logged(stack, http):
+    given = f"front-proxy.{unique('id').split()[-1]}-0001"
+    response = http.get(stack.url("/health"), headers={"X-Request-ID": given}, timeout=10)
+    assert response.headers["X-Request-ID"] == given
+    assert f"id={given} " in stack.logs("web")
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["short", "x" * 65, "has spaces in it", "semi;colon-0001", "-starts-with-dash", "ünicode-0001"],
+)
+def test_an_unsafe_incoming_request_id_is_replaced(stack, http, given):
+    response = http.get(stack.url("/health"), headers={"X-Request-ID": given}, timeout=10)
+    assert NGINX_REQUEST_ID.fullmatch(response.headers["X-Request-ID"])
