@@ -8,16 +8,15 @@ Tests that take the `overlay` fixture run once per overlay.
 
 import functools
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-REPOSITORY = Path(__file__).resolve().parents[2]
+from hosttools.compose_project import REPO as REPOSITORY
+from hosttools.kustomize import KUBECTL, KustomizeError, kustomize
+
 KUSTOMIZE_ROOT = REPOSITORY / "deploy" / "kubernetes"
 MAKE_SECRETS = KUSTOMIZE_ROOT / "make-secrets"
-KUBECTL = Path(sys.executable).parent / "kubectl"
 
 
 def overlay_names():
@@ -46,14 +45,10 @@ def render(overlay):
     if not KUBECTL.exists():
         pytest.fail(f"{KUBECTL} is missing: tests/kubernetes/check installs it")
     make_secrets()
-    result = subprocess.run(
-        [KUBECTL, "kustomize", KUSTOMIZE_ROOT / "overlays" / overlay],
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"kubectl kustomize overlays/{overlay} failed:\n{result.stderr}")
-    return result.stdout
+    try:
+        return kustomize(KUSTOMIZE_ROOT / "overlays" / overlay)
+    except KustomizeError as error:
+        pytest.fail(f"overlays/{overlay}: {error}")
 
 
 @pytest.fixture

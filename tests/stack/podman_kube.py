@@ -9,13 +9,13 @@ each with its reason. Everything else is what a user applies.
 
 import copy
 import shutil
-import subprocess
 from pathlib import Path
 
 import yaml
 
 from hosttools.commands import run_command
 from hosttools.compose_project import REPO
+from hosttools.kustomize import KUBECTL, kustomize
 
 PODMAN = REPO.parent / "shared" / "ci" / "podman"
 OVERLAY = "deploy/kubernetes/overlays/single-node"
@@ -80,21 +80,14 @@ def container_name(workload, container):
 def kubectl():
     """The kubectl that renders the overlays: the pinned one tests/kubernetes/check installs
     (so the pods run what those checks saw), else one on PATH; None if neither is there."""
-    pinned = REPO / ".venv-kubernetes" / "bin" / "kubectl"
-    return str(pinned) if pinned.exists() else shutil.which("kubectl")
+    return str(KUBECTL) if KUBECTL.exists() else shutil.which("kubectl")
 
 
 def render(checkout):
     """The single-node overlay of `checkout` as `kubectl kustomize` renders it: a list of
     documents. `checkout` needs its secrets written (deploy/kubernetes/make-secrets)."""
-    result = subprocess.run(
-        [kubectl(), "kustomize", str(Path(checkout) / OVERLAY)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return [document for document in yaml.safe_load_all(result.stdout) if document]
+    stream = kustomize(Path(checkout) / OVERLAY, kubectl())
+    return [document for document in yaml.safe_load_all(stream) if document]
 
 
 def unexpected_kinds(documents):
