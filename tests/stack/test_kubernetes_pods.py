@@ -23,6 +23,7 @@ from podman_kube import (
     for_podman,
     kubectl,
     play,
+    pod_templates,
     podman,
     prepare_host_folders,
     render,
@@ -62,7 +63,7 @@ class Pods:
         self.secrets = checkout / "deploy/kubernetes/base/secrets"
         self.port = next(
             port["hostPort"]
-            for _, spec in workloads(documents)
+            for _, spec in pod_templates(documents)
             for container in spec["containers"]
             for port in container.get("ports", [])
             if "hostPort" in port
@@ -81,12 +82,6 @@ class Pods:
 
 def health_is_ok(site):
     return site.get("/health").json() == {"status": "ok", "database": "ok"}
-
-
-def workloads(documents):
-    for document in documents:
-        if document["kind"] in {"Deployment", "Job"}:
-            yield document, document["spec"]["template"]["spec"]
 
 
 def container_state(name):
@@ -157,7 +152,7 @@ def test_the_site_answers_through_the_pods_nginx(pods, check):
 
 def test_every_exec_probe_passes(pods):
     probes = []
-    for workload, spec in workloads(pods.documents):
+    for workload, spec in pod_templates(pods.documents):
         for container in spec["containers"]:
             name = container_name(workload, container["name"])
             for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
@@ -190,7 +185,7 @@ def test_nginx_reads_the_trusted_proxies_from_the_config_map(pods):
 
 
 def test_containers_run_as_the_manifests_users(pods):
-    for workload, spec in workloads(pods.documents):
+    for workload, spec in pod_templates(pods.documents):
         for container in spec["containers"]:
             name = container_name(workload, container["name"])
             if workload["kind"] == "Job":
