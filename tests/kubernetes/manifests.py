@@ -43,6 +43,19 @@ def pod_template(workload):
     return template
 
 
+def pod_labels(workload):
+    return pod_template(workload).get("metadata", {}).get("labels", {})
+
+
+def database_labels(documents, name):
+    """The database pods' labels: the StatefulSet's, or those CloudNativePG gives its pods."""
+    for cluster in of_kind(documents, "Cluster"):
+        if cluster["metadata"]["name"] == name:
+            inherited = cluster["spec"].get("inheritedMetadata", {}).get("labels", {})
+            return inherited | {"cnpg.io/cluster": name, "cnpg.io/podRole": "instance"}
+    return pod_labels(find(documents, "StatefulSet", name))
+
+
 def workloads(documents):
     return [document for document in documents if document["kind"] in WORKLOAD_POD_PATHS]
 

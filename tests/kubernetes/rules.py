@@ -35,6 +35,14 @@ INGRESS_NAMESPACE = "ingress-nginx"
 OPERATOR_NAMESPACE = "cnpg-system"
 OPERATOR_PORT = 8000
 
+# Monitoring (components/monitoring, which the production overlay includes): the Prometheus
+# Operator's Prometheus, in this namespace and with the label it gives its pods, scrapes the
+# app's metrics port (the app's default VISITORS_METRICS_PORT) and CloudNativePG's exporter.
+MONITORING_NAMESPACE = "monitoring"
+PROMETHEUS_POD_LABELS = {"app.kubernetes.io/name": "prometheus"}
+APP_METRICS_PORT = 9100
+DATABASE_METRICS_PORT = 9187
+
 # The uid of the app's and nginx's images (deploy/Dockerfile: USER 65532), for every container
 # but the database's, which runs as its own non-root user.
 APP_UID = 65532

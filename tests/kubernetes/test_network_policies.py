@@ -5,34 +5,25 @@ define (the app's pods, the migration Job's, the database's) and the ones around
 """
 
 from conftest import assert_no_problems
-from manifests import find, named_from, of_kind, pod_template
+from manifests import database_labels, find, named_from, of_kind, pod_labels
 from network_policies import Endpoint, allowed, side_allows
 from rules import (
+    APP_METRICS_PORT,
+    DATABASE_METRICS_PORT,
     DATABASE_PORT,
     DATABASE_WORKLOAD,
     DEPLOYMENT,
     DNS_PORT,
     INGRESS_NAMESPACE,
     MIGRATION_JOB_PREFIX,
+    MONITORING_NAMESPACE,
     OPERATOR_NAMESPACE,
     OPERATOR_PORT,
+    PROMETHEUS_POD_LABELS,
     WEB_PORT,
 )
 
 HTTPS = 443
-
-
-def pod_labels(workload):
-    return pod_template(workload).get("metadata", {}).get("labels", {})
-
-
-def database_labels(documents):
-    """The database pods' labels: the StatefulSet's, or those CloudNativePG gives its pods."""
-    for cluster in of_kind(documents, "Cluster"):
-        if cluster["metadata"]["name"] == DATABASE_WORKLOAD:
-            inherited = cluster["spec"].get("inheritedMetadata", {}).get("labels", {})
-            return inherited | {"cnpg.io/cluster": DATABASE_WORKLOAD, "cnpg.io/podRole": "instance"}
-    return pod_labels(find(documents, "StatefulSet", DATABASE_WORKLOAD))
 
 
 def endpoints(documents):
@@ -43,7 +34,9 @@ def endpoints(documents):
     return {
         "app": Endpoint("the app's pods", namespace, pod_labels(deployment)),
         "migrate": Endpoint("the migration Job's pod", namespace, pod_labels(jobs[0])),
-        "database": Endpoint("the database's pods", namespace, database_labels(documents)),
+        "database": Endpoint(
+            "the database's pods", namespace, database_labels(documents, DATABASE_WORKLOAD)
+        ),
         "dns": Endpoint("the cluster's DNS", "kube-system", {"k8s-app": "kube-dns"}),
         "ingress": Endpoint(
             "the ingress controller", INGRESS_NAMESPACE, {"app.kubernetes.io/name": "ingress-nginx"}
@@ -53,6 +46,8 @@ def endpoints(documents):
             OPERATOR_NAMESPACE,
             {"app.kubernetes.io/name": "cloudnative-pg"},
         ),
+        "prometheus": Endpoint("Prometheus", MONITORING_NAMESPACE, PROMETHEUS_POD_LABELS),
+        "monitoring": Endpoint("another pod by Prometheus", MONITORING_NAMESPACE, {"app": "other"}),
         "neighbour": Endpoint("another pod in the namespace", namespace, {"app": "other"}),
         "stranger": Endpoint("a pod in another namespace", "elsewhere", {"app": "other"}),
         "internet": Endpoint("an address outside the cluster", ip="203.0.113.7"),
@@ -74,6 +69,11 @@ ALLOWED_WITH_OPERATOR = [
     ("operator", "database", OPERATOR_PORT, "TCP"),
     ("database", "database", DATABASE_PORT, "TCP"),
 ]
+# With the monitoring component (PodMonitors), Prometheus scrapes the app and the instances.
+ALLOWED_WITH_MONITORING = [
+    ("prometheus", "app", APP_METRICS_PORT, "TCP"),
+    ("prometheus", "database", DATABASE_METRICS_PORT, "TCP"),
+]
 # What the target's own ingress policies must refuse, whatever the source's egress allows
 # (a pod someone else runs in the namespace may come with a policy of its own).
 INGRESS_DENIED = [
@@ -84,6 +84,16 @@ INGRESS_DENIED = [
     ("stranger", "database", DATABASE_PORT, "TCP"),
     ("ingress", "database", DATABASE_PORT, "TCP"),
     ("neighbour", "neighbour", WEB_PORT, "TCP"),
+    # The metrics are Prometheus's alone, and Prometheus reaches nothing else.
+    ("neighbour", "app", APP_METRICS_PORT, "TCP"),
+    ("stranger", "app", APP_METRICS_PORT, "TCP"),
+    ("ingress", "app", APP_METRICS_PORT, "TCP"),
+    ("monitoring", "app", APP_METRICS_PORT, "TCP"),
+    ("neighbour", "database", DATABASE_METRICS_PORT, "TCP"),
+    ("monitoring", "database", DATABASE_METRICS_PORT, "TCP"),
+    ("prometheus", "app", WEB_PORT, "TCP"),
+    ("prometheus", "database", DATABASE_PORT, "TCP"),
+    ("prometheus", "database", OPERATOR_PORT, "TCP"),
 ]
 # What the source's own egress policies must refuse, whatever the target's ingress allows.
 EGRESS_DENIED = [
@@ -111,6 +121,7 @@ def test_only_the_needed_paths_are_open(overlay, documents):
     policies = of_kind(documents, "NetworkPolicy")
     ends = endpoints(documents)
     must_pass = ALLOWED + (ALLOWED_WITH_OPERATOR if of_kind(documents, "Cluster") else [])
+    must_pass += ALLOWED_WITH_MONITORING if of_kind(documents, "PodMonitor") else []
 
     def connection(source, target, port, protocol):
         return f"{ends[source].description} to {ends[target].description} on {port}/{protocol}"
