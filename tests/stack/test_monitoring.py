@@ -3,6 +3,7 @@ exactly what was sent across gunicorn's workers (a killed one included), and ale
 database is down. A stack of its own, with the profile on; the last test stops its database.
 """
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -132,6 +133,14 @@ def test_only_prometheus_publishes_a_port_and_only_on_loopback(monitored):
     for service in ("postgres-exporter", "database-disk"):
         ports = monitored.container(service)["NetworkSettings"]["Ports"] or {}
         assert not any(ports.values()), f"{service} publishes {ports}"
+
+
+@pytest.mark.parametrize("service", ["prometheus", "postgres-exporter"])
+def test_the_monitoring_services_log_json_lines(monitored, service):
+    lines = monitored.run("logs", "--no-color", "--no-log-prefix", service).stdout.splitlines()
+    assert lines
+    for line in lines:
+        assert isinstance(json.loads(line), dict), line
 
 
 def test_metrics_are_not_reachable_through_nginx(monitored):
