@@ -1,6 +1,9 @@
 """The app's Prometheus metrics, read from this process's registry (gunicorn's master sums the
 workers' in production: tests/stack/test_monitoring.py)."""
 
+import threading
+import time
+
 import pytest
 from django.db import connection
 from prometheus_client import REGISTRY
@@ -76,6 +79,18 @@ def test_pool_gauges_and_timeouts(client):
     connection.close()  # the test client keeps the request's connection: back to the pool
     held = [pool.getconn() for _ in range(pool.max_size)]
     try:
+        # A request waits for a connection, and gets the first one given back.
+        waiter = threading.Thread(target=lambda: pool.putconn(pool.getconn(timeout=10)))
+        waiter.start()
+        deadline = time.monotonic() + 5
+        while pool.get_stats().get("requests_waiting") != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        sampler.sample()
+        assert reading("visitors_db_pool_waiting") == 1
+        pool.putconn(held.pop())
+        waiter.join(timeout=10)
+        held.append(pool.getconn())
+
         timeouts = reading("visitors_db_pool_timeouts_total")
         with pytest.raises(PoolTimeout):
             pool.getconn(timeout=0.05)
@@ -89,3 +104,6 @@ def test_pool_gauges_and_timeouts(client):
     finally:
         for held_connection in held:
             pool.putconn(held_connection)
+    sampler.sample()
+    assert reading("visitors_db_pool_waiting") == 0
+    assert reading("visitors_db_pool_idle") == pool.max_size
