@@ -112,7 +112,9 @@ def test_every_target_is_up(monitored):
 
     wait_until(all_up, 3 * SCRAPE, "every target up", interval=1)
     assert value(monitored, 'pg_up{job="postgres"}') == 1
+    # What the alerts' recording rules read to tell a restart of the app or the database.
     assert value(monitored, 'process_start_time_seconds{job="visitors-app"}') > 0
+    assert value(monitored, "count(pg_postmaster_start_time_seconds)") == 1
 
 
 @pytest.mark.parametrize("service", PROFILE_SERVICES)
