@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from gunicorn_workers import database_ports, workers_queried_since
+from gunicorn_workers import WORKERS, database_ports, workers_queried_since
 from http_client import http_session
 from test_hardening import APP_USER, processes
 from visitors_api import create_visitors, unique
@@ -20,7 +20,6 @@ JOBS = {"visitors-app", "postgres", "database-disk", "prometheus"}
 PROFILE_SERVICES = ("prometheus", "postgres-exporter", "database-disk")
 SCRAPE = 15  # seconds: scrape and evaluation interval (deploy/monitoring/prometheus.yml)
 ALERT_FOR = 60  # VisitorsDatabaseDown's `for:` (deploy/monitoring/rules/alerts.yml)
-WORKERS = 2
 POOL_MAX_SIZE = 4  # DATABASE_POOL_MAX_SIZE's default, per worker
 CLIENTS = 8  # at once, each on its own connection, so both workers get requests
 
