@@ -40,3 +40,34 @@ control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
+
+# Prometheus metrics (visitors/metrics/). Each worker writes its own into files here, on the
+# container's private /tmp tmpfs, and the master serves their sums on this port, which only
+# the stack's internal network reaches (never nginx: it answers /metrics with 404). The
+# variable must be set before prometheus_client is first imported, which picks its mode then.
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = "/tmp/visitors-metrics"  # noqa: S108 - a private tmpfs
+metrics_port = int(os.environ.get("VISITORS_METRICS_PORT", "9100"))
+
+
+def on_starting(server):
+    from visitors.metrics import server as metrics
+
+    metrics.use_fresh_directory()
+
+
+def when_ready(server):
+    from visitors.metrics import server as metrics
+
+    metrics.serve(metrics_port)
+
+
+def post_worker_init(worker):
+    from visitors.metrics import sampler
+
+    sampler.start()
+
+
+def child_exit(server, worker):
+    from visitors.metrics import server as metrics
+
+    metrics.worker_exited(worker.pid)

@@ -4,9 +4,10 @@ Each secret is a file in the `secrets` volume, written once and then left alone 
 file to rotate that secret). It runs as uid 65532 (the app) with group 70 (postgres), so
 the database passwords can be group-readable for postgres while the rest stays private to
 uid 65532. Each service mounts only the files it reads (compose.yaml): the database gets
-db_password (its superuser's) and db_app_password; the app gets db_app_password (its role's),
-django_secret_key, api_token and api_read_token; the migrate job those and admin_password;
-the retention service db_app_password and django_secret_key.
+db_password (its superuser's), db_app_password and db_monitor_password; the app gets
+db_app_password (its role's), django_secret_key, api_token and api_read_token; the migrate job
+those and admin_password; the retention service db_app_password and django_secret_key;
+postgres-exporter (the monitoring profile) db_monitor_password.
 Nothing here is printed: `manage.py credentials` shows what an operator needs.
 
 Usage: make_secrets.py [DIRECTORY [NAME...]]: only the secrets NAME... when given (the
@@ -26,6 +27,7 @@ SECRETS = {
     "django_secret_key": (0o400, lambda: secrets.token_urlsafe(50)),
     "db_password": (0o440, lambda: secrets.token_urlsafe(32)),
     "db_app_password": (0o440, lambda: secrets.token_urlsafe(32)),
+    "db_monitor_password": (0o440, lambda: secrets.token_urlsafe(32)),
     "api_token": (0o400, lambda: secrets.token_urlsafe(32)),
     "api_read_token": (0o400, lambda: secrets.token_urlsafe(32)),
     "admin_password": (0o400, lambda: secrets.token_urlsafe(18)),

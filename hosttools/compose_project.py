@@ -67,7 +67,8 @@ class ComposeProject:
     `.env` file, so the stack is the one a fresh clone runs.
 
     `files` None means compose's own choice (compose.yaml and compose.override.yaml);
-    `project` None a throwaway name starting with `prefix`.
+    `project` None a throwaway name starting with `prefix`; `profiles` the compose profiles
+    enabled (`monitoring`), `variables` more of the variables the compose files read.
     """
 
     def __init__(
@@ -78,9 +79,12 @@ class ComposeProject:
         prefix="visitors-test",
         port=None,
         version="test",
+        profiles=(),
+        variables=None,
     ):
         self.directory = Path(directory)
         self.files = list(files) if files is not None else None
+        self.profiles = list(profiles)
         self.project = project or f"{prefix}-{secrets.token_hex(4)}"
         self.port = port or free_port()
         interpolated = compose_variables(self.directory, self.files or ())
@@ -92,6 +96,7 @@ class ComposeProject:
             "VISITORS_PORT": str(self.port),
             "VISITORS_BIND": "127.0.0.1",
             "VISITORS_VERSION": version,
+            **(variables or {}),
         }
 
     @property
@@ -103,6 +108,7 @@ class ComposeProject:
 
     def command(self, *args):
         files = [arg for name in self.files or () for arg in ("--file", name)]
+        profiles = [arg for name in self.profiles for arg in ("--profile", name)]
         return [
             "docker",
             "compose",
@@ -113,6 +119,7 @@ class ComposeProject:
             "--env-file",
             os.devnull,
             *files,
+            *profiles,
             *args,
         ]
 
@@ -226,6 +233,7 @@ class ComposeProject:
             "COMPOSE_PROJECT_NAME": self.project,
             "COMPOSE_FILE": os.pathsep.join(self.files or ["compose.yaml"]),
             "COMPOSE_ENV_FILES": os.devnull,
+            "COMPOSE_PROFILES": ",".join(self.profiles),
         }
 
     def run_script(self, script, *args, timeout=COMMAND_TIMEOUT):

@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from visitors import freshness
 from visitors.forms import ApiPageForm, VisitorForm, page_query
+from visitors.metrics.instruments import SIGNED_IN
 from visitors.models import MAX_ID, Visitor
 from visitors.openapi import DOCUMENT
 
@@ -131,6 +132,7 @@ class VisitorCollection(JsonView):
             form_errors = {key: value for key, value in form.errors.items() if key not in errors}
             return field_errors(errors | form_errors)
         visitor = form.save()
+        SIGNED_IN.inc()
         location = request.build_absolute_uri(reverse("visitors:api-visitor", args=[visitor.id]))
         return JsonResponse(visitor.as_json(), status=201, headers={"Location": location})
 

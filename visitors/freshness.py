@@ -37,6 +37,8 @@ from django.db import connection
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 
+from visitors.metrics.instruments import CACHE_HITS, CACHE_MISSES
+
 SNAPSHOT = "SELECT pg_current_snapshot()::text"
 # What an entry costs beyond its text: the key, the state and the cache's own bookkeeping.
 ENTRY_BYTES = 256
@@ -118,8 +120,11 @@ def cached(key, render):
     key = _digest(repr(key).encode(), b"key")
     answer = CACHE.get(key, state)
     if answer is None:
+        CACHE_MISSES.inc()
         answer = _bytes(render())
         CACHE.put(key, state, answer)
+    else:
+        CACHE_HITS.inc()
     return answer
 
 

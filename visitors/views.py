@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from visitors import errors, freshness
 from visitors.forms import PageForm, VisitorForm, page_query
+from visitors.metrics.instruments import SIGNED_IN
 from visitors.models import Visitor
 
 PAGE = "visitors/index.html"
@@ -58,6 +59,7 @@ class VisitorPage(View):
                 return render(request, f"{PAGE}#sign-in-form", {"form": form}, status=422)
             return self.render_page(request, form, before=None, status=422)
         visitor = form.save()
+        SIGNED_IN.inc()
         messages.success(request, f"Thanks, {visitor.name}: you are signed in.")
         if request.htmx:
             return render(request, f"{PAGE}#signed-in", {"form": VisitorForm(), "visitor": visitor})

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so an answer any other middleware gives counts too, and its time is all of it.
+    "visitors.metrics.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so its deadline covers every query of a request (sessions included).
     "visitors.middleware.DatabaseMiddleware",

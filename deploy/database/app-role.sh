@@ -7,20 +7,14 @@
 # be demoted. app_role_sql prints the statements, each ending with ";" and an empty line
 # (single-user mode's -j terminator); they are safe to run again, and move anything the
 # superuser owned in the schema (a database from before this role existed) to the role.
+# postgres_exporter logs in as visitors_monitor: a member of pg_monitor (it reads the server's
+# statistics and settings) and nothing else, so it cannot read a visitor. It is made where its
+# password is mounted (compose's db; Kubernetes monitors the database with its operator's own).
 APP_ROLE=visitors_app
+MONITOR_ROLE=visitors_monitor
 app_role_sql() {
-  local password
-  password=$(< "${DB_APP_PASSWORD_FILE:-/run/secrets/db_app_password}")
+  login_role_sql "$APP_ROLE" "${DB_APP_PASSWORD_FILE:-/run/secrets/db_app_password}"
   cat <<SQL
-DO \$\$ BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$APP_ROLE') THEN
-    CREATE ROLE $APP_ROLE;
-  END IF;
-END \$\$;
-
-ALTER ROLE $APP_ROLE WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS
-  PASSWORD '${password//\'/\'\'}';
-
 ALTER SCHEMA public OWNER TO $APP_ROLE;
 
 DO \$\$ DECLARE item record; BEGIN
@@ -32,6 +26,28 @@ DO \$\$ DECLARE item record; BEGIN
     EXECUTE format('ALTER TABLE %s OWNER TO $APP_ROLE', item.name);
   END LOOP;
 END \$\$;
+
+SQL
+  local monitor_password=${DB_MONITOR_PASSWORD_FILE:-/run/secrets/db_monitor_password}
+  [ -r "$monitor_password" ] || return 0
+  login_role_sql "$MONITOR_ROLE" "$monitor_password" "CONNECTION LIMIT 3"
+  printf 'GRANT pg_monitor TO %s;\n\n' "$MONITOR_ROLE"
+}
+
+# Role $1, made if missing, with the password in file $2 and no power beyond logging in (and
+# the attributes $3).
+login_role_sql() {
+  local password
+  password=$(< "$2")
+  cat <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$1') THEN
+    CREATE ROLE $1;
+  END IF;
+END \$\$;
+
+ALTER ROLE $1 WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS${3:+ $3}
+  PASSWORD '${password//\'/\'\'}';
 
 SQL
 }

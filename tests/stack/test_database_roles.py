@@ -15,6 +15,11 @@ from visitors_api import create_visitors
 from hosttools.compose_project import REPO, ComposeProject, DockerError, docker_cli
 
 APP_ROLE = "visitors_app"
+# The roles postgres_exporter's role is a member of: pg_monitor only.
+MONITOR_ROLE_GRANTS = (
+    "SELECT string_agg(roleid::regrole::text, ',') FROM pg_auth_members"
+    " WHERE member = 'visitors_monitor'::regrole"
+)
 PROOF = "/tmp/ran-a-program"  # noqa: S108 - a file in the db container's own /tmp
 # A dump anyone could make: an index whose function runs a program in the database's server,
 # so restoring the table's rows runs it, as whichever role restores them.
@@ -98,7 +103,9 @@ def test_each_service_sees_only_its_own_secrets(own):
         "api_read_token", "api_token", "db_app_password", "django_secret_key",
     ]  # fmt: skip
     assert own.python("retention", listing).split() == ["db_app_password", "django_secret_key"]
-    assert own.exec("db", "ls", "/run/secrets").split() == ["db_app_password", "db_password"]
+    assert own.exec("db", "ls", "/run/secrets").split() == [
+        "db_app_password", "db_monitor_password", "db_password",
+    ]  # fmt: skip
 
 
 def test_a_crafted_dump_cannot_run_a_program_through_restore(own, tmp_path):
@@ -128,8 +135,9 @@ def test_a_crafted_dump_cannot_run_a_program_through_restore(own, tmp_path):
 
 
 def test_a_database_from_before_the_role_moves_to_it(own):
-    # Rewind the stack to how it was made before visitors_app: the superuser owns every
-    # table, the app connects as the superuser, and there is no db_app_password secret.
+    # Rewind the stack to how it was made before visitors_app and visitors_monitor: the
+    # superuser owns every table, the app connects as the superuser, and there is neither
+    # db_app_password nor db_monitor_password.
     own.run("stop", "app", "web", "migrate")
     own.psql(
         "DO $$ DECLARE t record; BEGIN"
@@ -138,6 +146,7 @@ def test_a_database_from_before_the_role_moves_to_it(own):
         " END LOOP; END $$;"
         "ALTER SCHEMA public OWNER TO pg_database_owner;"
         "DROP ROLE visitors_app;"
+        "DROP ROLE visitors_monitor;"
     )
     assert owners(own) == "visitors"
     count = own.psql("SELECT count(*) FROM visitors_visitor")
@@ -145,6 +154,7 @@ def test_a_database_from_before_the_role_moves_to_it(own):
     docker_cli(
         "run", "--rm", "--network", "none", "--volume", f"{own.project}_secrets:/secrets",
         "--entrypoint", "rm", "cgr.dev/chainguard/postgres:latest", "/secrets/db_app_password",
+        "/secrets/db_monitor_password",
     )  # fmt: skip
 
     own.up(recreate=True)
@@ -153,3 +163,4 @@ def test_a_database_from_before_the_role_moves_to_it(own):
     assert own.psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'visitors_app'") == "f"
     assert own.psql("SELECT count(*) FROM visitors_visitor") == count
     assert as_the_app(own).splitlines()[0].split()[0] == APP_ROLE
+    assert own.psql(MONITOR_ROLE_GRANTS) == "pg_monitor"
