@@ -2,6 +2,10 @@
 
 import os
 
+from gunicorn import glogging
+
+from visitors import json_logs
+
 wsgi_app = "visitors_site.wsgi:application"
 
 # Only nginx can reach this socket (it shares the socket's volume, nothing else does), so
@@ -36,7 +40,26 @@ control_socket_disable = True
 
 # nginx logs every request, with the app's answer and time ($upstream_status and
 # $upstream_response_time). gunicorn's own line for each one cost about 15 % of the app's
-# throughput (README.md, Performance); GUNICORN_ACCESS_LOG=- brings it back when debugging.
+# throughput (README.md, Performance); GUNICORN_ACCESS_LOG=- brings it back when debugging,
+# with the request's id and its path without the query string.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
-access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms %({x-request-id}i)s'
 errorlog = "-"
+# JSON lines, in the app's own configuration (visitors/json_logs.py): gunicorn's lines read
+# like Django's, so every line of the app's log is one JSON object.
+logconfig_dict = json_logs.config()
+
+
+class Logger(glogging.Logger):
+    """gunicorn's logger, without the cost of an access log that is off.
+
+    With a logconfig_dict gunicorn counts its access log as on and gathers every request's
+    fields for it (headers, environment) even when no access log is asked for.
+    """
+
+    def access(self, resp, req, environ, request_time):
+        if self.cfg.accesslog:
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = Logger
