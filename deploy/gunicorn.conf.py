@@ -51,10 +51,11 @@ logconfig_dict = json_logs.config()
 
 
 class Logger(glogging.Logger):
-    """gunicorn's logger, without the cost of an access log that is off.
+    """gunicorn's logger, with its access log off unless GUNICORN_ACCESS_LOG asks for it.
 
-    With a logconfig_dict gunicorn counts its access log as on and gathers every request's
-    fields for it (headers, environment) even when no access log is asked for.
+    With a logconfig_dict gunicorn counts its access log as on whatever `accesslog` says, and
+    would write a line for every request: 90 µs of a worker's time each (measured), the cost
+    turning it off saved (README.md, Performance).
     """
 
     def access(self, resp, req, environ, request_time):
