@@ -13,7 +13,7 @@ import pytest
 from helpers_security import form_session
 from http_client import http_session
 from service_logs import access_line, lines_of, log_lines
-from visitors_api import unique
+from visitors_api import create_visitors, unique
 
 REFERENCE = re.compile(r"Reference: <code>([^<]*)</code>")
 SECRET_MESSAGE = "my door code is 4711"
@@ -61,15 +61,7 @@ def secrets_sent(stack, api_token):
         form = {"csrfmiddlewaretoken": csrf, "name": name, "message": SECRET_MESSAGE}
         assert send(stack, session, "POST", "/", data=form).status_code == 302
         cookies = [cookie.value for cookie in session.cookies]
-    with http_session() as http:
-        body = {"name": f"{name} API", "message": SECRET_MESSAGE}
-        created = http.post(
-            stack.url("/api/visitors"),
-            json=body,
-            headers={"Authorization": f"Bearer {api_token}"},
-            timeout=15,
-        )
-    assert created.status_code == 201, created.text
+    create_visitors(stack, api_token, [{"name": f"{name} API", "message": SECRET_MESSAGE}])
     assert cookies, "the form left no cookie to look for"
     return {
         "API token": api_token,
