@@ -26,7 +26,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        request.request_id = request.META.get("HTTP_X_REQUEST_ID") or uuid.uuid4().hex
         token = CURRENT.set(request.request_id)
         try:
             return self.get_response(request)
