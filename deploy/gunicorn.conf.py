@@ -2,6 +2,10 @@
 
 import os
 
+from gunicorn import glogging
+
+from visitors import json_logs
+
 wsgi_app = "visitors_site.wsgi:application"
 
 # Only nginx can reach this socket (it shares the socket's volume, nothing else does), so
@@ -36,10 +40,30 @@ control_socket_disable = True
 
 # nginx logs every request, with the app's answer and time ($upstream_status and
 # $upstream_response_time). gunicorn's own line for each one cost about 15 % of the app's
-# throughput (README.md, Performance); GUNICORN_ACCESS_LOG=- brings it back when debugging.
+# throughput (README.md, Performance); GUNICORN_ACCESS_LOG=- brings it back when debugging,
+# with the request's id and its path without the query string.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
-access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms %({x-request-id}i)s'
 errorlog = "-"
+# JSON lines, in the app's own configuration (visitors/json_logs.py): gunicorn's lines read
+# like Django's, so every line of the app's log is one JSON object.
+logconfig_dict = json_logs.config()
+
+
+class Logger(glogging.Logger):
+    """gunicorn's logger, with its access log off unless GUNICORN_ACCESS_LOG asks for it.
+
+    With a logconfig_dict gunicorn counts its access log as on whatever `accesslog` says, and
+    would write a line for every request: 90 µs of a worker's time each (measured), the cost
+    turning it off saved (README.md, Performance).
+    """
+
+    def access(self, resp, req, environ, request_time):
+        if self.cfg.accesslog:
+            super().access(resp, req, environ, request_time)
+
+
+logger_class = Logger
 
 # Prometheus metrics (visitors/metrics/). Each worker writes its own into files here, on the
 # container's private /tmp tmpfs, and the master serves their sums on this port, which only

@@ -18,7 +18,8 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from visitors import freshness
+from visitors import freshness, request_id
+from visitors.errors import json_error as error
 from visitors.forms import ApiPageForm, VisitorForm, page_query
 from visitors.metrics.instruments import SIGNED_IN
 from visitors.models import MAX_ID, Visitor
@@ -27,12 +28,8 @@ from visitors.openapi import DOCUMENT
 FIELDS = set(VisitorForm.Meta.fields)
 
 
-def error(status, message, **headers):
-    return JsonResponse({"error": message}, status=status, headers=headers)
-
-
 def field_errors(errors):
-    return JsonResponse({"errors": errors}, status=400)
+    return JsonResponse({"errors": errors, "request_id": request_id.current()}, status=400)
 
 
 def presented_token(request):

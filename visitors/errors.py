@@ -1,8 +1,11 @@
-"""Error answers: a page for people, JSON for the API, never a traceback."""
+"""Error answers: a page for people, JSON for the API, never a traceback; each names the
+request's id, for a person to quote and an operator to find in the logs."""
 
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
+
+from visitors import request_id
 
 TITLES = {
     400: "That request could not be understood",
@@ -23,12 +26,24 @@ def is_api(request):
     return request.path == "/api" or request.path.startswith("/api/")
 
 
+def json_error(status, message, **headers):
+    """An error under /api: what went wrong, and the request's id."""
+    return JsonResponse(
+        {"error": message, "request_id": request_id.current()}, status=status, headers=headers
+    )
+
+
 def page(request, status, message):
     """An error answer in the form the client expects."""
     if is_api(request):
-        response = JsonResponse({"error": message}, status=status)
+        response = json_error(status, message)
     else:
-        context = {"status": status, "title": TITLES.get(status, "Error"), "message": message}
+        context = {
+            "status": status,
+            "title": TITLES.get(status, "Error"),
+            "message": message,
+            "request_id": request_id.current(),
+        }
         response = render(request, "error.html", context, status=status)
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER)

@@ -1,3 +1,5 @@
+import logging
+
 from django import db
 from django.conf import settings
 
@@ -5,6 +7,8 @@ from visitors import errors
 from visitors_site.postgresql import failures
 from visitors_site.postgresql.deadline import Deadline
 from visitors_site.postgresql.signals import connection_lost
+
+logger = logging.getLogger(__name__)
 
 
 class DatabaseMiddleware:
@@ -25,10 +29,19 @@ class DatabaseMiddleware:
 
     def process_exception(self, request, exception):
         if failures.is_disk_full(exception):
-            return errors.database_full(request)
+            return self.answer(errors.database_full, request, exception)
         if failures.is_conflict(exception):
-            return errors.database_busy(request)
+            return self.answer(errors.database_busy, request, exception)
         if failures.is_outage(exception):
             connection_lost.send(sender=type(self), alias=db.DEFAULT_DB_ALIAS)
-            return errors.database_unavailable(request)
+            return self.answer(errors.database_unavailable, request, exception)
         return None
+
+    @staticmethod
+    def answer(error_page, request, exception):
+        """The error page, and a line saying why: Django's own line for the 503 names only
+        the path. The exception's first line, not its traceback: an outage fails every
+        request the same way."""
+        cause = str(exception).strip().partition("\n")[0]
+        logger.warning("%s answered 503: %s: %s", request.path, type(exception).__name__, cause)
+        return error_page(request)

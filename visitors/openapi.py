@@ -151,6 +151,13 @@ def error(description, **headers):
     return answer(description, schema_ref("Error"), **headers)
 
 
+# Every error body names its request, whichever layer answered (nginx or the app).
+REQUEST_ID = {
+    "type": "string",
+    "description": (
+        "The request's id, also in the X-Request-ID header: quote it when reporting a problem"
+    ),
+}
 RETRY_AFTER = {"Retry-After": ("Seconds to wait before retrying", {"type": "integer"})}
 TOO_MANY_WRITES = error("Too many writes from this address; retry after Retry-After", **RETRY_AFTER)
 HEADER_TOO_LONG = "A header is too long (nginx's limit, 8 KiB)"
@@ -272,19 +279,20 @@ DOCUMENT = {
             },
             "ValidationErrors": {
                 "type": "object",
-                "required": ["errors"],
+                "required": ["errors", "request_id"],
                 "properties": {
                     "errors": {
                         "type": "object",
                         "description": "Messages by field name",
                         "additionalProperties": {"type": "array", "items": {"type": "string"}},
-                    }
+                    },
+                    "request_id": REQUEST_ID,
                 },
             },
             "Error": {
                 "type": "object",
-                "required": ["error"],
-                "properties": {"error": {"type": "string"}},
+                "required": ["error", "request_id"],
+                "properties": {"error": {"type": "string"}, "request_id": REQUEST_ID},
             },
         },
     },

@@ -12,6 +12,8 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from visitors import json_logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -62,7 +64,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so an answer any other middleware gives counts too, and its time is all of it.
+    # First, so every log line, error page and JSON error of a request carries its id.
+    "visitors.request_id.RequestIdMiddleware",
+    # Next, so an answer any other middleware gives counts too, and its time is all of it.
     "visitors.metrics.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so its deadline covers every query of a request (sessions included).
@@ -238,14 +242,6 @@ VISITORS_ADMIN_USERNAME = env("DJANGO_ADMIN_USERNAME", "admin")
 VISITORS_ADMIN_EMAIL = env("DJANGO_ADMIN_EMAIL", "")
 VISITORS_ADMIN_PASSWORD = env("DJANGO_ADMIN_PASSWORD")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"unknown_host": {"()": "visitors.log_filters.OneLineForUnknownHosts"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {
-        # Any client can send any Host: one short line each, never its traceback.
-        "django.security.DisallowedHost": {"filters": ["unknown_host"]},
-    },
-}
+# JSON lines on standard error, each with its request's id (visitors/json_logs.py; gunicorn
+# logs the same way).
+LOGGING = json_logs.config(env("DJANGO_LOG_LEVEL", "INFO"))

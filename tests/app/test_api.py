@@ -85,7 +85,7 @@ def test_limit(client, make_visitors, query, size):
 )
 def test_invalid_query_is_a_400_naming_the_parameter(client, query, field):
     body = assert_json(client.get(LIST, query), 400)
-    assert list(body) == ["errors"]
+    assert list(body) == ["errors", "request_id"]
     assert list(body["errors"]) == [field]
     assert all(isinstance(msg, str) and msg for msg in body["errors"][field])
 
@@ -290,7 +290,7 @@ def test_wrong_content_type_is_a_json_415(client, auth, content_type):
 )
 def test_invalid_fields_are_a_400_listing_every_problem(client, auth, payload, expected):
     body = assert_json(post(client, payload, auth), 400)
-    assert list(body) == ["errors"]
+    assert list(body) == ["errors", "request_id"]
     assert set(body["errors"]) == set(expected)
     for field, words in expected.items():
         messages = body["errors"][field]

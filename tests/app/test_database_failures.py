@@ -32,9 +32,9 @@ def test_a_cancelled_statement_is_busy_not_an_outage(answer_cache):
     answer_cache.put(b"sentinel", "state", b"cached before the conflict")
     response = answer(cancelled, "/api/visitors")
     assert response.status_code == 503
-    assert json.loads(response.content) == {
-        "error": "Visitors is busy with another change. Please try again."
-    }
+    assert json.loads(response.content)["error"] == (
+        "Visitors is busy with another change. Please try again."
+    )
     assert response["Retry-After"].isdigit()
     # Not a sign of a restart: the cache stays.
     assert answer_cache.get(b"sentinel", "state") == b"cached before the conflict"

@@ -78,13 +78,17 @@ def csrf_token(html):
 
 
 def assert_refused(response, status, content_type, page_text):
-    """A refusal in the form the client expects: JSON with an error, or a page saying page_text."""
+    """A refusal in the form the client expects: JSON with an error, or a page saying page_text;
+    either names the request's id, as the answer's X-Request-ID does."""
     assert response.status_code == status
     assert response.headers["Content-Type"].startswith(content_type)
+    request_id = response.headers["X-Request-ID"]
     if content_type == "application/json":
         assert "error" in response.json()
+        assert response.json()["request_id"] == request_id
     else:
         assert page_text in response.text
+        assert f"Reference: <code>{request_id}</code>" in response.text
 
 
 def form_session(url):

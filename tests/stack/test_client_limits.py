@@ -15,6 +15,7 @@ import time
 import pytest
 from helpers_security import own_stack
 from http_client import http_session
+from service_logs import access_line
 
 from hosttools.waiting import wait_until
 
@@ -76,27 +77,18 @@ def test_one_client_holds_a_bounded_number_of_bodies(stack):
     assert all(a == b"" or a.startswith(b"HTTP/1.1 429") for a in refused.values()), refused
 
 
-def access_log_address(stack, marker):
-    """The client address in nginx's log line for the request whose User-Agent is marker."""
-
-    def line():
-        found = [row for row in stack.logs("web", tail=2000).splitlines() if marker in row]
-        return found[-1] if found else None
-
-    row = wait_until(line, 10, f"nginx's log line for {marker}")
-    return row.split("|", 1)[-1].split()[0]
-
-
-def get_from(stack, client, marker):
+def client_logged_for(stack, client, marker):
+    """Sends a request as `client` would name itself (X-Forwarded-For) with the request id
+    `marker`: the client address nginx's access log line names for it."""
     with http_session() as session:
-        headers = {"X-Forwarded-For": client, "User-Agent": marker}
-        return session.get(stack.url("/health/live"), headers=headers, timeout=10)
+        headers = {"X-Forwarded-For": client, "X-Request-ID": marker}
+        response = session.get(stack.url("/health/live"), headers=headers, timeout=10)
+    assert response.status_code == 200
+    return access_line(stack, marker)["client"]
 
 
 def test_a_forwarded_for_header_names_no_one_by_default(stack):
-    marker = f"spoofer-{secrets.token_hex(4)}"
-    assert get_from(stack, CLIENT, marker).status_code == 200
-    assert access_log_address(stack, marker) != CLIENT
+    assert client_logged_for(stack, CLIENT, f"spoofer-{secrets.token_hex(4)}") != CLIENT
 
 
 @pytest.fixture(scope="module")
@@ -112,9 +104,7 @@ def proxied(docker, timings, tmp_path_factory):
 
 
 def test_a_trusted_proxy_names_the_client(proxied):
-    marker = f"proxied-{secrets.token_hex(4)}"
-    assert get_from(proxied, CLIENT, marker).status_code == 200
-    assert access_log_address(proxied, marker) == CLIENT
+    assert client_logged_for(proxied, CLIENT, f"proxied-{secrets.token_hex(4)}") == CLIENT
 
 
 def test_behind_a_trusted_proxy_each_client_has_its_own_limit(proxied):

@@ -49,6 +49,7 @@ def check_burst(zone, responses, seconds):
         assert response.headers.get("Retry-After", "").isdigit()
         assert int(response.headers["Retry-After"]) > 0
         assert response.headers["Server"] == "nginx"
+        assert response.headers["X-Request-ID"] in response.text  # nginx's page shows it
     return passed, limited
 
 

@@ -17,8 +17,14 @@ from hosttools.compose_project import REPO
 from hosttools.waiting import wait_until
 
 # What nginx answers itself while the app cannot be reached (502/503/504): JSON under /api.
-NGINX_UNAVAILABLE_JSON = json.loads((REPO / "deploy/web/errors/retry/unavailable.json").read_text())
-NGINX_UNAVAILABLE_PAGE = (REPO / "deploy/web/errors/retry/unavailable.html").read_text()
+NGINX_UNAVAILABLE = REPO / "deploy/web/errors/retry/unavailable"
+# Where nginx writes the request's id into its error pages (SSI).
+REQUEST_ID_ECHO = '<!--# echo var="visitors_request_id" -->'
+
+
+def nginx_error_page(path, request_id):
+    """The text of one of nginx's error pages (deploy/web/errors/) as it answers it."""
+    return path.read_text().replace(REQUEST_ID_ECHO, request_id)
 
 
 @dataclasses.dataclass
@@ -49,9 +55,9 @@ class Answer:
         """A 503 that nginx answered itself: the app was not there (stopped or starting)."""
         if self.status != 503:
             return False
-        if self.path.startswith("/api/"):
-            return self.json() == NGINX_UNAVAILABLE_JSON
-        return self.text == NGINX_UNAVAILABLE_PAGE
+        suffix = ".json" if self.path.startswith("/api/") else ".html"
+        page = NGINX_UNAVAILABLE.with_suffix(suffix)
+        return self.text == nginx_error_page(page, self.headers.get("X-Request-ID", ""))
 
     @property
     def clean_503(self):
