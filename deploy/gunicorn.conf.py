@@ -2,8 +2,6 @@
 
 import os
 
-from gunicorn import glogging
-
 from visitors import json_logs
 
 wsgi_app = "visitors_site.wsgi:application"
@@ -48,22 +46,8 @@ errorlog = "-"
 # JSON lines, in the app's own configuration (visitors/json_logs.py): gunicorn's lines read
 # like Django's, so every line of the app's log is one JSON object.
 logconfig_dict = json_logs.config()
-
-
-class Logger(glogging.Logger):
-    """gunicorn's logger, with its access log off unless GUNICORN_ACCESS_LOG asks for it.
-
-    With a logconfig_dict gunicorn counts its access log as on whatever `accesslog` says, and
-    would write a line for every request: 90 µs of a worker's time each (measured), the cost
-    turning it off saved (README.md, Performance).
-    """
-
-    def access(self, resp, req, environ, request_time):
-        if self.cfg.accesslog:
-            super().access(resp, req, environ, request_time)
-
-
-logger_class = Logger
+# Its access log off unless GUNICORN_ACCESS_LOG asks for it (visitors/gunicorn_logging.py).
+logger_class = "visitors.gunicorn_logging.Logger"
 
 # Prometheus metrics (visitors/metrics/). Each worker writes its own into files here, on the
 # container's private /tmp tmpfs, and the master serves their sums on this port, which only

@@ -1,36 +1,10 @@
 """Log lines as JSON, one object a line, for Django (visitors_site/settings.py LOGGING) and
 gunicorn (deploy/gunicorn.conf.py logconfig_dict) alike: one configuration for both.
 
-This module is imported by gunicorn's configuration before Django is set up, so it imports
-nothing of Django.
+gunicorn's configuration imports this module before Django is set up, and the offline
+Kubernetes checks load that configuration on the host: so it imports nothing at all, and names
+the formatter (visitors/log_formatters.py) by its path.
 """
-
-from pythonjsonlogger.json import JsonFormatter
-
-# What a line may hold, in this order; anything else a record carries is left out. Django
-# passes the request object along (its repr holds the query string), and no extra a caller
-# adds can bring a visitor's data or a header into the logs.
-FIELDS = ("time", "level", "logger", "message", "request_id", "status_code", "exception", "stack")
-
-
-class JsonLines(JsonFormatter):
-    """time (ISO 8601, UTC), level, logger, message, request_id (visitors/request_id.py),
-    Django's status_code, and an exception's traceback or a stack as one string each."""
-
-    def __init__(self):
-        super().__init__(
-            ["levelname", "name", "message", "request_id"],
-            rename_fields={
-                "levelname": "level",
-                "name": "logger",
-                "exc_info": "exception",
-                "stack_info": "stack",
-            },
-            timestamp="time",
-        )
-
-    def process_log_record(self, log_data):
-        return {name: log_data[name] for name in FIELDS if name in log_data}
 
 
 def config(level="INFO"):
@@ -39,7 +13,7 @@ def config(level="INFO"):
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "visitors.json_logs.JsonLines"}},
+        "formatters": {"json": {"()": "visitors.log_formatters.JsonLines"}},
         "filters": {
             "request_id": {"()": "visitors.request_id.RequestIdFilter"},
             "unknown_host": {"()": "visitors.log_filters.OneLineForUnknownHosts"},

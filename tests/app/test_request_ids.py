@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from visitors.json_logs import FIELDS, JsonLines
+from visitors.log_formatters import FIELDS, JsonLines
 
 pytestmark = pytest.mark.django_db
 
