@@ -2,9 +2,12 @@
 gunicorn (deploy/gunicorn.conf.py logconfig_dict) alike: one configuration for both.
 
 gunicorn's configuration imports this module before Django is set up, and the offline
-Kubernetes checks load that configuration on the host: so it imports nothing at all, and names
-the formatter (visitors/log_formatters.py) by its path.
+Kubernetes checks load that configuration on the host: so it imports only the standard
+library, and names the formatter (visitors/log_formatters.py) by its path.
 """
+
+import logging
+import logging.config
 
 
 def config(level="INFO"):
@@ -38,3 +41,13 @@ def config(level="INFO"):
             "gunicorn.access": {"handlers": ["json"], "propagate": False},
         },
     }
+
+
+def configure(config):
+    """Django's LOGGING_CONFIG: the dictionary above, and Python's warnings as log records.
+
+    Without captureWarnings a warning (Django's for a naive datetime in an admin filter, say)
+    goes to standard error as a bare text line among the JSON ones.
+    """
+    logging.config.dictConfig(config)
+    logging.captureWarnings(True)

@@ -242,6 +242,7 @@ VISITORS_ADMIN_USERNAME = env("DJANGO_ADMIN_USERNAME", "admin")
 VISITORS_ADMIN_EMAIL = env("DJANGO_ADMIN_EMAIL", "")
 VISITORS_ADMIN_PASSWORD = env("DJANGO_ADMIN_PASSWORD")
 
-# JSON lines on standard error, each with its request's id (visitors/json_logs.py; gunicorn
-# logs the same way).
+# JSON lines on standard error, each with its request's id, Python's warnings included
+# (visitors/json_logs.py; gunicorn logs the same way).
+LOGGING_CONFIG = "visitors.json_logs.configure"
 LOGGING = json_logs.config(env("DJANGO_LOG_LEVEL", "INFO"))

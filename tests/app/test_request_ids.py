@@ -4,6 +4,8 @@ import io
 import json
 import logging
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -116,3 +118,17 @@ def test_an_unknown_host_is_still_one_short_line_with_its_id(client, log_lines):
     assert line["request_id"] == "front-proxy.0123-abcd"
     assert "exception" not in line
     assert len(json.dumps(line)) < 400
+
+
+def test_a_python_warning_is_a_json_line_too():
+    # As in a gunicorn worker: Django set up from the settings, then a warning (Django's own
+    # for a naive datetime in an admin filter was a bare text line among the JSON ones).
+    # pytest records the warnings of its own process, so this one runs in a fresh one.
+    program = "import django, warnings; django.setup(); warnings.warn('naive datetime')"
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True, timeout=60
+    )
+    (line,) = [json.loads(text) for text in result.stderr.splitlines()]
+    assert line["logger"] == "py.warnings"
+    assert line["level"] == "WARNING"
+    assert "UserWarning: naive datetime" in line["message"]
