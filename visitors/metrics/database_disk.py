@@ -10,9 +10,8 @@ Usage: python -m visitors.metrics.database_disk PATH [PORT]   (default port 9101
 import os
 import signal
 import sys
-from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -37,19 +36,17 @@ class DiskCollector(Collector):
         )
 
 
-class QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):
-        pass  # a line for every scrape says nothing; Prometheus's `up` says it answered
-
-
 def main(path, port=DEFAULT_PORT):
     os.statvfs(path)  # fails at start, not at the first scrape, when the volume is missing
     registry = CollectorRegistry()
     registry.register(DiskCollector(path))
     # PID 1 gets no default action for SIGTERM: without this `docker stop` waits for SIGKILL.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with make_server("", int(port), make_wsgi_app(registry), handler_class=QuietHandler) as server:
-        server.serve_forever()
+    # prometheus_client's own server, as gunicorn's master uses (server.py): it logs no line
+    # per scrape, and serves from a daemon thread while this one waits for the signal.
+    start_http_server(int(port), registry=registry)
+    while True:
+        signal.pause()
 
 
 if __name__ == "__main__":
