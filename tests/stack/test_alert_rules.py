@@ -9,13 +9,13 @@ network. And every alert has a test where it fires and one where it stays quiet.
 
 import pytest
 import yaml
+from monitoring_config import alerts
 
 from hosttools.commands import run_command
 from hosttools.compose_project import COMMAND_TIMEOUT, REPO, DockerError
 
 PROMETHEUS_IMAGE = "cgr.dev/chainguard/prometheus:latest"
 DEPLOY = REPO / "deploy"
-ALERTS = DEPLOY / "monitoring" / "rules" / "alerts.yml"
 KUBERNETES_RULES = DEPLOY / "kubernetes" / "components" / "monitoring" / "recording-rules.yml"
 RULE_FILES = [*sorted((DEPLOY / "monitoring" / "rules").glob("*.yml")), KUBERNETES_RULES]
 UNIT_TESTS = sorted((DEPLOY / "monitoring" / "tests").glob("*.yml"))
@@ -47,11 +47,6 @@ def test_every_unit_test_passes(docker):
     assert output.count("SUCCESS") == len(UNIT_TESTS), output
 
 
-def alert_names():
-    groups = yaml.safe_load(ALERTS.read_text())["groups"]
-    return {rule["alert"] for group in groups for rule in group["rules"] if "alert" in rule}
-
-
 def checks_of(alert, firing):
     return [
         check
@@ -62,7 +57,7 @@ def checks_of(alert, firing):
     ]
 
 
-@pytest.mark.parametrize("alert", sorted(alert_names()))
+@pytest.mark.parametrize("alert", sorted(alerts()))
 def test_every_alert_is_tested_firing_and_quiet(alert):
     assert checks_of(alert, firing=True), f"no unit test where {alert} fires"
     assert checks_of(alert, firing=False), f"no unit test where {alert} stays quiet"

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from gunicorn_workers import WORKERS, database_ports, workers_queried_since
 from http_client import http_session
+from monitoring_config import alert_for, evaluation_interval
 from test_hardening import APP_USER, processes
 from visitors_api import create_visitors, unique
 
@@ -18,8 +19,8 @@ from hosttools.waiting import wait_until
 
 JOBS = {"visitors-app", "postgres", "database-disk", "prometheus"}
 PROFILE_SERVICES = ("prometheus", "postgres-exporter", "database-disk")
-SCRAPE = 15  # seconds: scrape and evaluation interval (deploy/monitoring/prometheus.yml)
-ALERT_FOR = 60  # VisitorsDatabaseDown's `for:` (deploy/monitoring/rules/alerts.yml)
+SCRAPE = evaluation_interval()  # seconds: a scrape, and then a rule evaluation, happen in it
+ALERT_FOR = alert_for("VisitorsDatabaseDown")
 POOL_MAX_SIZE = 4  # DATABASE_POOL_MAX_SIZE's default, per worker
 CLIENTS = 8  # at once, each on its own connection, so both workers get requests
 
