@@ -1,7 +1,7 @@
 """The issue's targets, evaluated on one run's results. Ratios compare cases measured in the
 same run over the same path (the published port), at each connection count measured."""
 
-from benchlib.search import VISITORS
+from benchlib.search import PAUSE_MS, VISITORS
 
 
 def _rps(results, case, conns, path="published"):
@@ -30,10 +30,13 @@ def evaluate(results):
     rows.append(
         {"target": "GET / p99 @ 16 conn: <= 30 ms", "measured": f"{p99:.1f} ms", "pass": p99 <= 30}
     )
-    p99 = results["published"]["16"]["search"]["p99_ms"]
+    p99 = results["published"]["16"]["search_paced"]["p99_ms"]
     rows.append(
         {
-            "target": f"search at {VISITORS:,} visitors, never cached: p99 @ 16 conn < 20 ms",
+            "target": (
+                f"search at {VISITORS:,} visitors, never cached, each connection every "
+                f"{PAUSE_MS} ms: p99 @ 16 conn < 20 ms"
+            ),
             "measured": f"{p99:.1f} ms",
             "pass": p99 < 20,
         }
