@@ -80,7 +80,7 @@ def test_searching_as_you_type_filters_the_lists_without_reload(new_page, stack,
     expect(row(page, other)).to_have_count(0)
     expect(search).to_be_focused()  # typing goes on
     search.fill("")
-    search.press("Enter")  # a search box's own "search" event: everyone again
+    search.press("Enter")  # submits the search form, through htmx: everyone again
     expect(row(page, other)).to_be_visible()
     assert page.evaluate(NO_RELOAD) == 1, "the page was reloaded"
 
