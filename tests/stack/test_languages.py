@@ -1,5 +1,5 @@
 """The production images speak Portuguese: catalogs compiled by the image build, the switcher
-through nginx, the API in English whatever the client asks."""
+through nginx, nginx's own error pages, the API in English whatever the client asks."""
 
 import re
 
@@ -39,3 +39,17 @@ def test_the_api_answers_in_english_to_a_portuguese_client(stack, http):
     portuguese = http.get(stack.url("/api/visitors"), headers=PORTUGUESE, timeout=10)
     assert portuguese.status_code == english.status_code == 401
     assert portuguese.json()["error"] == english.json()["error"]
+
+
+def test_nginxs_own_error_pages_speak_the_readers_language(stack, http):
+    """A 404 nginx answers itself (a missing static file), as the app would choose."""
+    missing = stack.url("/static/no-such-file.js")
+    english = http.get(missing, timeout=10)
+    portuguese = http.get(missing, headers=PORTUGUESE, timeout=10)
+    assert english.status_code == portuguese.status_code == 404
+    assert (html_lang(english), html_lang(portuguese)) == ("en", "pt-br")
+    assert "<h1>Página não encontrada</h1>" in portuguese.text
+    http.cookies.set("django_language", "en")
+    assert html_lang(http.get(missing, headers=PORTUGUESE, timeout=10)) == "en"
+    http.cookies.set("django_language", "pt-br")
+    assert html_lang(http.get(missing, timeout=10)) == "pt-br"
