@@ -57,7 +57,11 @@ def update():
     with tempfile.TemporaryDirectory() as folder:
         template = Path(folder) / f"{DOMAIN}.pot"
         extract(template)
-        pybabel("update", "-i", str(template), "-d", str(LOCALE), "-D", DOMAIN, "--ignore-obsolete")
+        # Strings gone from the code are dropped; the header changes only with the strings.
+        pybabel(
+            "update", "-i", str(template), "-d", str(LOCALE), "-D", DOMAIN,
+            "--ignore-obsolete", "--ignore-pot-creation-date",
+        )  # fmt: skip
 
 
 def pybabel(*arguments):
