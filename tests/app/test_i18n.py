@@ -158,11 +158,14 @@ def test_the_answer_names_what_chose_its_language(client):
 @pytest.mark.django_db(transaction=True)  # the cache serves committed data only
 def test_each_reader_gets_their_language_from_the_cached_page(client, answer_cache):
     """The answer cache keys by language: the same page in turn to English and Portuguese
-    readers is never served in the other's."""
+    readers is never served in the other's, nor its sign-in fields (a cached fragment, in
+    production's Django cache)."""
     for headers, language in [(ENGLISH, "en"), (PORTUGUESE, "pt-br"), (ENGLISH, "en")] * 2:
         response = client.get("/", **headers)
         assert html_lang(response) == language
-        assert ("Idioma" in response.text) == (language == "pt-br")
+        portuguese = language == "pt-br"
+        assert ("Idioma" in response.text) == portuguese
+        assert ('<label for="id_name">Nome' in response.text) == portuguese
 
 
 @pytest.mark.django_db
