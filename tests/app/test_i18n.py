@@ -215,6 +215,18 @@ def test_the_database_outage_page_is_in_portuguese(client, database_down):
     assert "O banco de dados não está respondendo." in response.text
 
 
+@pytest.mark.django_db
+def test_form_errors_speak_the_readers_language(client, auth):
+    invalid = {"name": "Ada\x07", "company": "", "message": ""}
+    page = client.post("/", invalid, **PORTUGUESE)
+    assert page.status_code == 422
+    assert "Caracteres de controle (como U+0007) não são permitidos." in page.text
+    api = client.post(
+        "/api/visitors", invalid, content_type="application/json", **auth, **PORTUGUESE
+    )
+    assert api.json()["errors"]["name"] == ["Control characters (such as U+0007) are not allowed."]
+
+
 # --- the API stays English -----------------------------------------------------------------
 
 
