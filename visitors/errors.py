@@ -1,21 +1,25 @@
 """Error answers: a page for people, JSON for the API, never a traceback; each names the
-request's id, for a person to quote and an operator to find in the logs."""
+request's id, for a person to quote and an operator to find in the logs.
+
+Titles and messages are translated when shown: a page speaks the visitor's language, JSON
+under /api English (visitors/i18n.py)."""
 
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from visitors import request_id
 
 TITLES = {
-    400: "That request could not be understood",
-    403: "That is not allowed",
-    404: "Page not found",
-    405: "Method not allowed",
-    413: "That was too much to send",
-    415: "Unsupported content type",
-    500: "Something went wrong on our side",
-    503: "Visitors is briefly unavailable",
+    400: _("That request could not be understood"),
+    403: _("That is not allowed"),
+    404: _("Page not found"),
+    405: _("Method not allowed"),
+    413: _("That was too much to send"),
+    415: _("Unsupported content type"),
+    500: _("Something went wrong on our side"),
+    503: _("Visitors is briefly unavailable"),
 }
 
 # Seconds a client is asked to wait before retrying while the database is away.
@@ -40,7 +44,7 @@ def page(request, status, message):
     else:
         context = {
             "status": status,
-            "title": TITLES.get(status, "Error"),
+            "title": TITLES.get(status, _("Error")),
             "message": message,
             "request_id": request_id.current(),
         }
@@ -52,41 +56,43 @@ def page(request, status, message):
 
 def bad_request(request, exception):
     if isinstance(exception, RequestDataTooBig):
-        return page(request, 413, "That was more than a sign-in needs. Please shorten it.")
+        return page(request, 413, _("That was more than a sign-in needs. Please shorten it."))
     if isinstance(exception, DisallowedHost):
-        return page(request, 400, "This site does not answer to that host name.")
-    return page(request, 400, "The request was malformed. Please check it and try again.")
+        return page(request, 400, _("This site does not answer to that host name."))
+    return page(request, 400, _("The request was malformed. Please check it and try again."))
 
 
 def permission_denied(request, exception):
-    return page(request, 403, "You do not have permission to do that.")
+    return page(request, 403, _("You do not have permission to do that."))
 
 
 def page_not_found(request, exception):
-    return page(request, 404, "There is nothing at this address.")
+    return page(request, 404, _("There is nothing at this address."))
 
 
 def server_error(request):
-    return page(request, 500, "The error has been logged. Please try again in a moment.")
+    return page(request, 500, _("The error has been logged. Please try again in a moment."))
 
 
 def csrf_failure(request, reason=""):
     return page(
         request,
         403,
-        "The form had expired or came from another site. Reload the page and send it again.",
+        _("The form had expired or came from another site. Reload the page and send it again."),
     )
 
 
 def database_full(request):
     return page(
-        request, 503, "The database has run out of disk space: nothing new can be saved for now."
+        request, 503, _("The database has run out of disk space: nothing new can be saved for now.")
     )
 
 
 def database_busy(request):
-    return page(request, 503, "Visitors is busy with another change. Please try again.")
+    return page(request, 503, _("Visitors is busy with another change. Please try again."))
 
 
 def database_unavailable(request):
-    return page(request, 503, "The database is not answering. Please try again in a few seconds.")
+    return page(
+        request, 503, _("The database is not answering. Please try again in a few seconds.")
+    )

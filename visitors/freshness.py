@@ -21,6 +21,9 @@ but may hand out again transaction ids that never reached the disk, so the cache
 whenever a connection to the database is lost (the connection_lost signal, from the database
 backend and the middleware).
 
+An answer is in one language (visitors/i18n.py), so the active language joins every key: a
+Portuguese page is never served to an English reader.
+
 Each gunicorn worker keeps its own answers, within VISITORS_ANSWER_CACHE_BYTES: the least
 recently used go first. Any client can ask for many different pages (every `before` cursor
 and `limit`), so the budget is in bytes, not entries, and an answer's text is kept once however
@@ -36,6 +39,8 @@ from django.conf import settings
 from django.db import connection
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
+from django.utils import translation
+from django.utils.html import escape
 
 from visitors.metrics.instruments import CACHE_HITS, CACHE_MISSES
 
@@ -45,9 +50,11 @@ ENTRY_BYTES = 256
 
 # What differs in every response of a page otherwise shared: rendered once with these
 # placeholders, filled in for each request. Random, so no visitor's text can be taken for one.
+# page_path is the address the language switcher returns to.
 SLOTS = {
     "csrf_token": f"csrf-slot-{secrets.token_hex(16)}",
     "csp_nonce": f"nonce-slot-{secrets.token_hex(16)}",
+    "page_path": f"path-slot-{secrets.token_hex(16)}",
 }
 
 
@@ -111,13 +118,14 @@ def database_state():
 def cached(key, render):
     """render()'s answer as UTF-8 bytes, from the cache while the database is unchanged.
 
-    key: a tuple naming the answer and what else it depends on (which page, which host...).
+    key: a tuple naming the answer and what else it depends on (which page, which host...);
+    the active language is added to it here.
     """
     if connection.in_atomic_block:
         # A transaction's own uncommitted writes do not show in its snapshot.
         return _bytes(render())
     state = database_state()
-    key = _digest(repr(key).encode(), b"key")
+    key = _digest(repr((translation.get_language(), key)).encode(), b"key")
     answer = CACHE.get(key, state)
     if answer is None:
         CACHE_MISSES.inc()
@@ -129,15 +137,21 @@ def cached(key, render):
 
 
 def shared_page(request, key, render):
-    """A page that every visitor sees alike, with this request's CSRF token and CSP nonce.
+    """A page that every visitor sees alike, with this request's CSRF token, CSP nonce and path.
 
     render(slots) renders it with `slots` in the template context in place of what differs
     per request, and without the request itself, so nothing of one visitor's (user, session,
     messages) can ever be in it.
     """
     page = cached(key, lambda: render(SLOTS))
-    page = page.replace(SLOTS["csrf_token"].encode(), get_token(request).encode())
-    return page.replace(SLOTS["csp_nonce"].encode(), str(get_nonce(request)).encode())
+    fills = {
+        "csrf_token": get_token(request),
+        "csp_nonce": str(get_nonce(request)),
+        "page_path": escape(request.get_full_path()),
+    }
+    for name, value in fills.items():
+        page = page.replace(SLOTS[name].encode(), value.encode())
+    return page
 
 
 def forget(**signal):

@@ -1,6 +1,7 @@
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class PrintableTextValidator:
@@ -16,7 +17,7 @@ class PrintableTextValidator:
         for char in value:
             if char not in self.allowed and unicodedata.category(char) in {"Cc", "Cs"}:
                 raise ValidationError(
-                    "Control characters (such as U+%(code)04X) are not allowed.",
+                    _("Control characters (such as U+%(code)04X) are not allowed."),
                     code="control_character",
                     params={"code": ord(char)},
                 )

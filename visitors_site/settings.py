@@ -68,6 +68,10 @@ MIDDLEWARE = [
     "visitors.request_id.RequestIdMiddleware",
     # Next, so an answer any other middleware gives counts too, and its time is all of it.
     "visitors.metrics.middleware.RequestMetricsMiddleware",
+    # The language (Accept-Language, or the switcher's cookie; English under /api) before
+    # anything that may answer, so every page, the database's 503 ones included, speaks it.
+    # It reads no session, so it need not follow SessionMiddleware.
+    "visitors.i18n.LocaleMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so its deadline covers every query of a request (sessions included).
     "visitors.middleware.DatabaseMiddleware",
@@ -175,7 +179,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Pages speak the visitor's language (visitors/i18n.py): Accept-Language chooses, and the
+# switcher's cookie, kept a year, overrides it. Dates and numbers take the language's formats.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("pt-br", "Português (Brasil)")]
+# Our catalogs (.po in the repository, .mo compiled by the image build; the dev image keeps its
+# compiled copy outside the bind-mounted source, in DJANGO_LOCALE_PATH).
+LOCALE_PATHS = [Path(env("DJANGO_LOCALE_PATH", str(BASE_DIR / "locale")))]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env("DJANGO_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -216,6 +229,7 @@ CSRF_COOKIE_HTTPONLY = False  # htmx posts the token from the form, JavaScript n
 # Switch these on when the site is served over HTTPS (see README, "Production").
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT")
 # The public HTTPS host:port to redirect to, when it differs from the one asked for over HTTP.
 SECURE_SSL_HOST = env("DJANGO_SECURE_SSL_HOST") or None
@@ -236,6 +250,12 @@ VISITORS_API_READ_TOKEN = env("VISITORS_API_READ_TOKEN")
 VISITORS_PAGE_SIZE = 20
 # Days a visitor's record is kept: the retention service deletes older ones every day.
 VISITORS_RETENTION_DAYS = int(env("VISITORS_RETENTION_DAYS", "30"))
+
+# Management commands speak the language of the shell's locale, as command-line programs do
+# (LANGUAGE, LC_ALL, LC_MESSAGES, LANG: the first set), when it is one of LANGUAGES.
+VISITORS_COMMAND_LOCALE = next(
+    (value for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG") if (value := env(name))), ""
+)
 
 # The first admin user, created by `manage.py create_admin` (the migrate job runs it).
 VISITORS_ADMIN_USERNAME = env("DJANGO_ADMIN_USERNAME", "admin")

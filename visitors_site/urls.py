@@ -3,6 +3,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # set_language: the masthead's language switcher posts here (visitors/i18n.py).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("visitors.urls")),
 ]
 

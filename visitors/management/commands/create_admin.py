@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 
 class Command(BaseCommand):
@@ -22,10 +23,12 @@ class Command(BaseCommand):
         if not password:
             if if_configured:
                 return
-            raise CommandError("Set DJANGO_ADMIN_PASSWORD or DJANGO_ADMIN_PASSWORD_FILE first.")
+            raise CommandError(_("Set DJANGO_ADMIN_PASSWORD or DJANGO_ADMIN_PASSWORD_FILE first."))
         users = get_user_model().objects
         if users.filter(username=username).exists():
-            self.stdout.write(f"Admin user {username!r} exists; left as it is.")
+            self.stdout.write(
+                _("Admin user %(username)r exists; left as it is.") % {"username": username}
+            )
             return
         users.create_superuser(username, settings.VISITORS_ADMIN_EMAIL, password)
-        self.stdout.write(f"Created admin user {username!r}.")
+        self.stdout.write(_("Created admin user %(username)r.") % {"username": username})

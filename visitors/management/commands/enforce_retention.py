@@ -8,6 +8,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # Where each finished run leaves its time, for --check (the service's healthcheck).
 LAST_RUN = Path("/tmp/retention/last-run")  # noqa: S108 - the service's own tmpfs
@@ -39,16 +42,24 @@ class Command(BaseCommand):
             LAST_RUN.parent.mkdir(parents=True, exist_ok=True)
             LAST_RUN.touch()
             stop.wait(INTERVAL)
-        self.stdout.write("Stopped.")
+        self.stdout.write(_("Stopped."))
 
     def check_last_run(self):
         try:
             age = time.time() - LAST_RUN.stat().st_mtime
         except FileNotFoundError as error:
-            raise CommandError("No retention run has finished yet.") from error
+            raise CommandError(_("No retention run has finished yet.")) from error
+        hours = number_format(age / 3600, decimal_pos=1)
         if age > INTERVAL + GRACE:
-            raise CommandError(f"The last retention run finished {age / 3600:.1f} hours ago.")
+            raise CommandError(
+                _("The last retention run finished %(hours)s hours ago.") % {"hours": hours}
+            )
+        days = settings.VISITORS_RETENTION_DAYS
         self.stdout.write(
-            f"Last run {age / 3600:.1f} hours ago; visitors are kept "
-            f"{settings.VISITORS_RETENTION_DAYS} days."
+            ngettext(
+                "Last run %(hours)s hours ago; visitors are kept %(days)d day.",
+                "Last run %(hours)s hours ago; visitors are kept %(days)d days.",
+                days,
+            )
+            % {"hours": hours, "days": days}
         )

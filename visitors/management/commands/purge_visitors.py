@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from visitors.management.arguments import whole_number
 from visitors.models import Visitor
@@ -26,9 +27,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, older_than, dry_run, **options):
         old, cutoff = Visitor.objects.older_than(older_than)
-        when = f"signed in before {cutoff:%Y-%m-%d %H:%M} UTC"
+        cutoff = f"{cutoff:%Y-%m-%d %H:%M}"
         if dry_run:
-            self.stdout.write(f"Would delete {old.count()} visitors {when} (dry run).")
+            message = _(
+                "Would delete %(count)d visitors signed in before %(cutoff)s UTC (dry run)."
+            )
+            self.stdout.write(message % {"count": old.count(), "cutoff": cutoff})
             return
-        deleted, _ = old.delete()
-        self.stdout.write(f"Deleted {deleted} visitors {when}.")
+        deleted, _by_model = old.delete()
+        message = _("Deleted %(count)d visitors signed in before %(cutoff)s UTC.")
+        self.stdout.write(message % {"count": deleted, "cutoff": cutoff})

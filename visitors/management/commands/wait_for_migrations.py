@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils.translation import gettext as _
 
 
 def unapplied_migrations():
@@ -30,15 +31,19 @@ class Command(BaseCommand):
         while True:
             try:
                 missing = unapplied_migrations()
-                waiting_for = f"{len(missing)} unapplied migrations"
+                waiting_for = _("%(count)d unapplied migrations") % {"count": len(missing)}
             except DatabaseError as error:
-                missing, waiting_for = True, f"the database ({str(error).strip()})"
+                missing = True
+                waiting_for = _("the database (%(error)s)") % {"error": str(error).strip()}
                 # The next check opens a new connection: a database that comes back is seen.
                 connection.close()
             if not missing:
-                self.stdout.write("Every migration is applied.")
+                self.stdout.write(_("Every migration is applied."))
                 return
             if time.monotonic() >= deadline:
-                raise CommandError(f"Still waiting for {waiting_for} after {timeout:g} s.")
-            self.stdout.write(f"Waiting for {waiting_for}.")
+                raise CommandError(
+                    _("Still waiting for %(what)s after %(timeout)s s.")
+                    % {"what": waiting_for, "timeout": f"{timeout:g}"}
+                )
+            self.stdout.write(_("Waiting for %(what)s.") % {"what": waiting_for})
             time.sleep(interval)
