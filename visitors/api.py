@@ -9,6 +9,7 @@ describes them all, and tests/app/test_openapi.py holds the two together.
 
 import hmac
 import json
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -21,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from visitors import freshness, request_id
 from visitors.errors import json_error as error
 from visitors.forms import ApiPageForm, VisitorForm, page_query
-from visitors.metrics.instruments import SIGNED_IN
+from visitors.metrics.instruments import SIGNED_IN, SIGNED_OUT
 from visitors.models import MAX_ID, Visitor
 from visitors.openapi import DOCUMENT
 
@@ -80,19 +81,28 @@ class VisitorCollection(JsonView):
         query, problems = page_query(request.GET, ApiPageForm)
         if problems:
             return field_errors(problems)
-        before = query["before"]
-        limit = query["limit"] or settings.VISITORS_PAGE_SIZE
+        query["limit"] = query["limit"] or settings.VISITORS_PAGE_SIZE
         url = request.build_absolute_uri(request.path)  # the `next` link names this host
         body = freshness.cached(
-            ("api list", url, before, limit), lambda: self.page_json(url, before, limit)
+            ("api list", url, *sorted(query.items())), lambda: self.page_json(url, **query)
         )
         return HttpResponse(body, content_type="application/json")
 
     @staticmethod
-    def page_json(url, before, limit):
-        visitors, next_before = Visitor.objects.page(before, limit)
-        next_url = None if next_before is None else f"{url}?limit={limit}&before={next_before}"
-        return JsonResponse({"results": [v.as_json() for v in visitors], "next": next_url}).content
+    def page_json(url, before, limit, q, present):
+        visitors = Visitor.objects.all()
+        if q:
+            visitors = visitors.search(q)
+        if present is not None:
+            visitors = visitors.present() if present else visitors.signed_out()
+        rows, next_before = visitors.page(before, limit)
+        next_url = None
+        if next_before is not None:
+            # The next page answers the same question, from where this one ends.
+            same = {"limit": limit, "q": q, "present": {True: "true", False: "false"}.get(present)}
+            query = {key: value for key, value in same.items() if value} | {"before": next_before}
+            next_url = f"{url}?{urlencode(query)}"
+        return JsonResponse({"results": [v.as_json() for v in rows], "next": next_url}).content
 
     def post(self, request):
         if not may_write(request):
@@ -142,6 +152,23 @@ class VisitorDetail(JsonView):
         if visitor is None:
             return error(404, f"There is no visitor with id {pk}.")
         return JsonResponse(visitor.as_json())
+
+
+class VisitorSignOut(JsonView):
+    def post(self, request, pk):
+        if not may_write(request):
+            if may_read(request):
+                return error(403, "This token may only read: signing out needs the API token.")
+            return unauthorized("to sign visitors out")
+        visitors = Visitor.objects.filter(pk=pk) if pk <= MAX_ID else Visitor.objects.none()
+        if not visitors.sign_out():
+            visitor = visitors.first()
+            if visitor is None:
+                return error(404, f"There is no visitor with id {pk}.")
+            left = visitor.signed_out_at.isoformat()
+            return error(409, f"Visitor {pk} had already signed out, at {left}.")
+        SIGNED_OUT.inc()
+        return JsonResponse(visitors.get().as_json())
 
 
 class OpenApiDocument(JsonView):

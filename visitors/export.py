@@ -3,7 +3,7 @@
 import csv
 import json
 
-COLUMNS = ["id", "name", "company", "message", "created_at"]
+COLUMNS = ["id", "name", "company", "message", "created_at", "signed_out_at"]
 
 
 def _safe_cell(value):

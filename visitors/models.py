@@ -9,11 +9,46 @@ from visitors.validators import multi_line, single_line
 MAX_ID = 2**63 - 1
 
 
+# PostgreSQL functions that migration 0002 makes, immutable so an index can hold their result:
+# visitors_fold(text) is the text in lower case without accents ("São" -> "sao");
+# visitors_searched(name, company) folds what a search looks in, and a trigram index of it
+# (visitor_search_idx) finds words inside names: LIKE '%sao%'.
+class Folded(models.Func):
+    function = "visitors_fold"
+    output_field = models.TextField()
+
+
+class Searched(models.Func):
+    function = "visitors_searched"
+    output_field = models.TextField()
+
+
+def midnight():
+    """Today's midnight in the site's time zone (TIME_ZONE)."""
+    return timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+
+
 class VisitorQuerySet(models.QuerySet):
     def today(self):
-        """Visitors who signed in since midnight in the site's time zone (TIME_ZONE)."""
-        midnight = datetime.combine(timezone.localdate(), time.min)
-        return self.filter(created_at__gte=timezone.make_aware(midnight))
+        """Visitors who signed in since midnight in the site's time zone."""
+        return self.filter(created_at__gte=midnight())
+
+    def present(self):
+        """Visitors still in the building: signed in, not yet signed out."""
+        return self.filter(signed_out_at__isnull=True)
+
+    def signed_out(self):
+        return self.filter(signed_out_at__isnull=False)
+
+    def search(self, text):
+        """Visitors whose name or company contains `text`, ignoring case and accents."""
+        searched = Searched("name", "company")
+        return self.alias(searched=searched).filter(searched__contains=Folded(models.Value(text)))
+
+    def sign_out(self, when=None):
+        """Signs out those still in; returns how many. One UPDATE: two front desks signing out
+        the same visitor at once sign them out once, at the first one's time."""
+        return self.present().update(signed_out_at=when or timezone.now())
 
     def older_than(self, days):
         """Visitors who signed in more than `days` days ago, and that moment."""
@@ -35,6 +70,7 @@ class Visitor(models.Model):
     company = models.CharField(max_length=100, blank=True, validators=[single_line])
     message = models.TextField(max_length=500, blank=True, validators=[multi_line])
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    signed_out_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = VisitorQuerySet.as_manager()
 
@@ -42,9 +78,19 @@ class Visitor(models.Model):
         # Ids grow with every insert, so they order visitors by arrival and give pages a
         # stable cursor: "before id N" never repeats or skips anyone while others sign in.
         ordering = ["-id"]
+        indexes = [
+            # Who is in the building is read on every page: a small index of them alone.
+            models.Index(
+                fields=["-id"], condition=models.Q(signed_out_at__isnull=True), name="present_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.company})" if self.company else self.name
+
+    @property
+    def is_present(self):
+        return self.signed_out_at is None
 
     def as_json(self):
         return {
@@ -53,4 +99,5 @@ class Visitor(models.Model):
             "company": self.company,
             "message": self.message,
             "created_at": self.created_at.isoformat(),
+            "signed_out_at": self.signed_out_at and self.signed_out_at.isoformat(),
         }

@@ -8,6 +8,7 @@ and through nginx) hold the two together.
 
 import sys
 
+from django import forms
 from django.conf import settings
 
 from visitors.forms import ApiPageForm, VisitorForm
@@ -36,47 +37,53 @@ def char_class(excluded=frozenset(), included=frozenset()):
     return f"[{'^' if negate else ''}{body}]"
 
 
-def text_rules(name, field):
-    """(max length, characters refused) of a VisitorForm field, from its and its model field's
-    validators (a ModelForm runs the model field's validators, it does not copy them)."""
-    model_field = VisitorForm._meta.model._meta.get_field(name)
+def text_rules(field, validators=()):
+    """(max length, characters refused) of a form's CharField, from its validators and
+    `validators` (a ModelForm runs its model field's validators, it does not copy them)."""
     refused = set()
-    for validator in [*field.validators, *model_field.validators]:
+    for validator in [*field.validators, *validators]:
         if isinstance(validator, PrintableTextValidator):
             refused |= CONTROLS - set(validator.allowed)
     return field.max_length, frozenset(refused)
 
 
-def text_pattern(name, field, trimmed):
+def text_pattern(field, trimmed, validators, may_be_empty):
     """The strings the field accepts: `trimmed` says whether surrounding whitespace may come.
 
     The limits hold for the text between the first and last character that is not
     whitespace, as the form trims before it checks: a regular expression says that, where
     maxLength would count the spaces too.
     """
-    limit, refused = text_rules(name, field)
+    limit, refused = text_rules(field, validators)
     edge = char_class(excluded=refused | WHITESPACE)
     inner = char_class(excluded=refused)
     text = f"{edge}(?:{inner}{{0,{limit - 2}}}{edge})?"
-    if not field.required:
+    if may_be_empty:
         text = f"(?:{text})?"
     padding = f"{char_class(included=WHITESPACE)}*" if trimmed else ""
     return f"^{padding}{text}{padding}$"
 
 
-def text_schema(name, field, trimmed):
-    limit, refused = text_rules(name, field)
+def text_schema(field, trimmed, validators=(), may_be_empty=None):
+    """A CharField's strings; it may be empty unless it is required (or `may_be_empty` says)."""
+    may_be_empty = not field.required if may_be_empty is None else may_be_empty
+    limit, refused = text_rules(field, validators)
     kept = ", ".join(f"U+{ord(char):04X}" for char in sorted(CONTROLS - refused))
     return {
         "type": "string",
-        "pattern": text_pattern(name, field, trimmed),
+        "pattern": text_pattern(field, trimmed, validators, may_be_empty),
         "description": (
-            f"{int(field.required)} to {limit} characters"
+            f"{int(not may_be_empty)} to {limit} characters"
             + (", not counting whitespace at either end, which is trimmed" if trimmed else "")
             + "; no control characters"
             + (f" but {kept} inside the text" if kept else "")
         ),
     }
+
+
+def visitor_text_schema(name, field, trimmed):
+    validators = VisitorForm._meta.model._meta.get_field(name).validators
+    return text_schema(field, trimmed, validators)
 
 
 def integer_schema(field):
@@ -90,7 +97,8 @@ def new_visitor_schema():
         "additionalProperties": False,
         "required": [name for name, field in fields.items() if field.required],
         "properties": {
-            name: text_schema(name, field, trimmed=field.strip) for name, field in fields.items()
+            name: visitor_text_schema(name, field, trimmed=field.strip)
+            for name, field in fields.items()
         },
     }
 
@@ -100,11 +108,19 @@ def visitor_schema():
     return {
         "type": "object",
         "additionalProperties": False,
-        "required": ["id", *fields, "created_at"],
+        "required": ["id", *fields, "created_at", "signed_out_at"],
         "properties": {
             "id": ID,
-            **{name: text_schema(name, field, trimmed=False) for name, field in fields.items()},
+            **{
+                name: visitor_text_schema(name, field, trimmed=False)
+                for name, field in fields.items()
+            },
             "created_at": {"type": "string", "format": "date-time"},
+            "signed_out_at": {
+                "type": ["string", "null"],
+                "format": "date-time",
+                "description": "When the visitor left; null while in the building",
+            },
         },
     }
 
@@ -114,9 +130,19 @@ QUERY = ApiPageForm.base_fields
 ID = integer_schema(QUERY["before"])
 QUERY_DESCRIPTIONS = {
     "before": "Cursor: only visitors with a smaller id. Follow `next`.",
+    "q": "Only visitors whose name or company contains this text, ignoring case and accents.",
     "limit": "How many visitors a page holds.",
+    "present": "true: only visitors still in the building; false: only those who left.",
 }
 QUERY_DEFAULTS = {"limit": settings.VISITORS_PAGE_SIZE}
+
+
+def query_schema(field):
+    if isinstance(field, forms.TypedChoiceField):
+        return {"type": "string", "enum": [value for value, _ in field.choices]}
+    if isinstance(field, forms.CharField):
+        return text_schema(field, trimmed=field.strip, may_be_empty=False)
+    return integer_schema(field)
 
 
 def query_parameters():
@@ -126,7 +152,7 @@ def query_parameters():
             "in": "query",
             "required": field.required,
             "description": QUERY_DESCRIPTIONS[name] + " Give it at most once.",
-            "schema": integer_schema(field)
+            "schema": query_schema(field)
             | ({"default": QUERY_DEFAULTS[name]} if name in QUERY_DEFAULTS else {}),
         }
         for name, field in QUERY.items()
@@ -247,6 +273,24 @@ DOCUMENT = {
                         "200": answer("The visitor", schema_ref("Visitor")),
                         "401": UNAUTHORIZED,
                         "404": error("No visitor has this id"),
+                    }
+                ),
+            }
+        },
+        "/api/visitors/{id}/sign-out": {
+            "post": {
+                "operationId": "signOutVisitor",
+                "summary": "Sign a visitor out: they have left the building",
+                "security": [{"bearerToken": []}],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": ID}],
+                "responses": responses(
+                    {
+                        "200": answer("The visitor, signed out now", schema_ref("Visitor")),
+                        "401": UNAUTHORIZED,
+                        "403": error("The token is the read-only one"),
+                        "404": error("No visitor has this id"),
+                        "409": error("The visitor had already signed out"),
+                        "429": TOO_MANY_WRITES,
                     }
                 ),
             }

@@ -17,6 +17,12 @@ app_role_sql() {
   cat <<SQL
 ALTER SCHEMA public OWNER TO $APP_ROLE;
 
+-- Search folds accents and finds words inside names (visitors' migration 0002). Trusted
+-- extensions, but making them needs CREATE on the database, which the app's role lacks.
+CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public;
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+
 DO \$\$ DECLARE item record; BEGIN
   FOR item IN SELECT c.oid::regclass AS name FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -44,8 +44,16 @@ def _plain_static_files(settings, _empty_static_root):
 
 @pytest.fixture
 def listed_ids():
-    """Reads the visitor ids an HTML page or fragment lists, in order."""
-    return lambda html: [int(found) for found in VISITOR_ID.findall(html)]
+    """Reads the visitor ids an HTML page or fragment lists, in order: all of them, or those
+    of one list ("present-list", "signed-out-list")."""
+
+    def ids(html, within=None):
+        if within:
+            start = html.index(f'<ol id="{within}"')
+            html = html[start : html.index("</ol>", start)]
+        return [int(found) for found in VISITOR_ID.findall(html)]
+
+    return ids
 
 
 @pytest.fixture
@@ -68,10 +76,12 @@ def make_visitor(db):
 
 @pytest.fixture
 def make_visitors(make_visitor):
-    """Creates `count` visitors named "Visitor 1".."Visitor N", oldest first (ascending ids)."""
+    """Creates `count` visitors named "Visitor 1".."Visitor N", oldest first (ascending ids),
+    in the building or, with `signed_out`, gone."""
 
-    def make(count, start=1):
-        return [make_visitor(name=f"Visitor {n}") for n in range(start, start + count)]
+    def make(count, start=1, signed_out=False):
+        left = {"signed_out_at": timezone.now()} if signed_out else {}
+        return [make_visitor(name=f"Visitor {n}", **left) for n in range(start, start + count)]
 
     return make
 

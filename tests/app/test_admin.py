@@ -97,11 +97,11 @@ def test_csv_export_of_selected_visitors(admin_client, visitors):
         r'attachment; filename="visitors-\d{8}-\d{6}\.csv"', response["Content-Disposition"]
     )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
-    assert rows[0] == ["id", "name", "company", "message", "created_at"]
+    assert rows[0] == ["id", "name", "company", "message", "created_at", "signed_out_at"]
     linus, ada = visitors["linus"], visitors["ada"]
     assert rows[1:] == [
-        [str(linus.id), "Linus Torvalds", "Linux Foundation", "", linus.created_at.isoformat()],
-        [str(ada.id), "Ada Lovelace", "Analytical Engines", "", ada.created_at.isoformat()],
+        [str(linus.id), "Linus Torvalds", "Linux Foundation", "", linus.created_at.isoformat(), ""],
+        [str(ada.id), "Ada Lovelace", "Analytical Engines", "", ada.created_at.isoformat(), ""],
     ]
 
 

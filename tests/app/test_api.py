@@ -11,7 +11,7 @@ from visitors.models import Visitor
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/visitors"
-FIELDS = {"id", "name", "company", "message", "created_at"}
+FIELDS = {"id", "name", "company", "message", "created_at", "signed_out_at"}
 
 
 @pytest.fixture
@@ -51,6 +51,7 @@ def test_list_shape_and_order(client, make_visitor):
         "company": "Acme",
         "message": "hi\nthere",
         "created_at": older.created_at.isoformat(),
+        "signed_out_at": None,
     }
 
 

@@ -42,7 +42,7 @@ def three(make_visitor):
 
 def test_export_csv_is_the_default(three):
     rows = list(csv.reader(io.StringIO(run("export_visitors"))))
-    assert rows[0] == ["id", "name", "company", "message", "created_at"]
+    assert rows[0] == ["id", "name", "company", "message", "created_at", "signed_out_at"]
     assert [row[0] for row in rows[1:]] == [str(v.id) for v in reversed(three)]
     grace, zoe, ada = rows[1:]
     assert grace[1:3] == ["Grace", "US Navy, Inc."]
@@ -57,7 +57,7 @@ def test_export_json(three):
 
 @pytest.mark.parametrize(
     ("fmt", "expected"),
-    [("csv", "id,name,company,message,created_at"), ("json", [])],
+    [("csv", "id,name,company,message,created_at,signed_out_at"), ("json", [])],
 )
 def test_export_with_no_visitors(fmt, expected):
     out = run("export_visitors", format=fmt)

@@ -87,7 +87,8 @@ def shown(field, value):
     return escape(value)
 
 
-TEMPLATE_TAGS = re.compile(r"</?(?:span|time|p)\b[^<>]*>|<br>")
+# The template's own tags in a row (the sign-out form is the template's; its token, a value).
+TEMPLATE_TAGS = re.compile(r"</?(?:span|time|p|form|input|button)\b[^<>]*>|<br>")
 
 
 def visitor_html(html, visitor_id):

@@ -10,7 +10,10 @@ from visitors.models import Visitor
 pytestmark = pytest.mark.django_db
 
 THANKS = "Thanks, Grace Hopper: you are signed in."
-OOB = re.compile(r'<ol hx-swap-oob="afterbegin:#visitor-list">(.*?)</ol>', re.DOTALL)
+LISTS = re.compile(
+    r'<div id="visitor-lists" hx-swap-oob="innerHTML">(.*?)</div>\s*<div id="notice"', re.DOTALL
+)
+NOTICE = re.compile(r'<div id="notice" hx-swap-oob="innerHTML">(.*?)</div>', re.DOTALL)
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 VALID = {"name": "  Grace Hopper ", "company": "US Navy", "message": "Here for COBOL"}
@@ -38,12 +41,20 @@ def test_htmx_sign_in_swaps_the_form_and_adds_the_visitor(client, htmx, listed_i
     assert html.count('<form id="sign-in"') == 1
     assert field_value(html, "name") is None  # the form is cleared
     assert field_value(html, "company") is None
-    assert THANKS in html
-    oob = OOB.search(html)
-    assert oob, "no out-of-band element for the visitor list"
-    assert listed_ids(oob.group(1)) == [visitor.id]
-    assert "Grace Hopper" in oob.group(1)
-    assert "US Navy" in oob.group(1)
+    assert THANKS in NOTICE.search(html).group(1)  # the live region says it
+    lists = LISTS.search(html)
+    assert lists, "no out-of-band element for the lists"
+    assert listed_ids(lists.group(1), "present-list") == [visitor.id]
+    assert "In the building now (1)" in lists.group(1)
+    assert "US Navy" in lists.group(1)
+
+
+def test_htmx_sign_in_keeps_the_lists_searched(client, htmx, listed_ids, make_visitor):
+    make_visitor(name="Ada Lovelace")
+    response = client.post("/", {**VALID, "q": "grace"}, **htmx)
+    lists = LISTS.search(response.text).group(1)
+    assert listed_ids(lists) == [Visitor.objects.get(name="Grace Hopper").id]
+    assert "Visitors whose name or company contains “grace”." in lists
 
 
 def test_thank_you_is_shown_once(client, htmx):
@@ -60,11 +71,12 @@ def test_htmx_invalid_sign_in_is_422_with_inline_errors(client, htmx, data, fiel
     assert html.count('<form id="sign-in"') == 1
     assert f'id="id_{field}_error"' in html
     assert error in html
+    assert "The form has 1 problem: please correct it." in NOTICE.search(html).group(1)
     assert not Visitor.objects.exists()
 
 
 def test_htmx_older_page_is_only_the_rows(client, htmx, listed_ids, make_visitors):
-    visitors = make_visitors(25)
+    visitors = make_visitors(25, signed_out=True)
     response = client.get("/", {"before": visitors[-1].id}, **htmx)
     assert response.status_code == 200
     html = response.text
@@ -87,8 +99,8 @@ def test_no_js_sign_in_redirects_and_shows_the_visitor(client, listed_ids):
     assert response["Location"] == "/"
     page = client.get(response["Location"]).text
     visitor = Visitor.objects.get()
-    assert listed_ids(page) == [visitor.id]
-    assert THANKS in page
+    assert listed_ids(page, "present-list") == [visitor.id]
+    assert re.search(rf'<div id="notice"[^>]*><p>{THANKS}</p></div>', page)
     assert THANKS not in client.get("/").text
 
 
@@ -120,7 +132,7 @@ def test_htmx_sign_in_escapes_the_new_visitor(client, htmx):
     response = client.post("/", {"name": "<script>alert(1)</script>"}, **htmx)
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in OOB.search(response.text).group(1)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in LISTS.search(response.text).group(1)
 
 
 def test_form_body_with_broken_utf8_is_not_a_server_error():

@@ -137,3 +137,31 @@ def test_admin_login_burst_answers_429_pages(limited):
     for response in limited_responses:
         assert response.headers["Content-Type"].startswith("text/html")
         assert "Too many requests" in response.text
+
+
+def test_signing_out_from_the_page_spends_the_sign_in_limit(limited):
+    session, token = form_session(limited.url("/"))
+
+    def post(path):
+        data = {"csrfmiddlewaretoken": token, "name": unique("Burst")}
+        return session.post(limited.url(path), data=data, timeout=30, allow_redirects=False)
+
+    _, allowed_burst = LIMITS["sign_in"]
+    burst(lambda: post("/"), allowed_burst + 5)
+    response = post("/visitors/1/sign-out")
+    assert response.status_code == 429
+    assert "Too many requests" in response.text
+
+
+def test_signing_out_through_the_api_spends_the_api_write_limit(limited):
+    headers = {"Authorization": f"Bearer {limited.credentials()['API token']}"}
+    with http_session() as session:
+        _, allowed_burst = LIMITS["api_writes"]
+        burst(
+            lambda: session.post(limited.url("/api/visitors/1/sign-out"), headers=headers, timeout=30),
+            allowed_burst * 3,
+            workers=32,
+        )
+        response = session.post(limited.url("/api/visitors/1/sign-out"), headers=headers, timeout=30)
+        assert response.status_code == 429
+        assert response.headers["Content-Type"] == "application/json"

@@ -55,3 +55,7 @@ CACHE_BYTES = Gauge(
 )
 
 SIGNED_IN = Counter("visitors_signed_in", "Visitors signed in, through the page, htmx or the API.")
+SIGNED_OUT = Counter(
+    "visitors_signed_out",
+    "Visitors signed out, through the page, htmx, the API, the admin or sign_out_all.",
+)

@@ -99,7 +99,10 @@ MESSAGES = [
 
 
 class Command(BaseCommand):
-    help = "Add N realistic fake visitors, spread over the past days, for demos and benchmarks."
+    help = (
+        "Add N realistic fake visitors, spread over the past days, for demos and benchmarks "
+        "(those whose visit has not ended yet are still in the building)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("count", type=whole_number, help="how many visitors to add")
@@ -116,14 +119,20 @@ class Command(BaseCommand):
         now = timezone.now()
         # Ascending times, so arrival order (the id) and created_at agree.
         offsets = sorted((rng.uniform(0, days * 86400) for _ in range(count)), reverse=True)
-        visitors = (
-            Visitor(
-                name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-                company=rng.choice(COMPANIES),
-                message=rng.choice(MESSAGES),
-                created_at=now - timedelta(seconds=offset),
+        visitors = []
+        for offset in offsets:
+            arrived = now - timedelta(seconds=offset)
+            # A visit lasts from a quarter of an hour to four hours; those whose visit has
+            # not ended yet are still in the building.
+            left = arrived + timedelta(minutes=rng.uniform(15, 4 * 60))
+            visitors.append(
+                Visitor(
+                    name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                    company=rng.choice(COMPANIES),
+                    message=rng.choice(MESSAGES),
+                    created_at=arrived,
+                    signed_out_at=left if left < now else None,
+                )
             )
-            for offset in offsets
-        )
         Visitor.objects.bulk_create(visitors, batch_size=1000)
         self.stdout.write(f"Added {count} visitors.")

@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext_lazy, ngettext
+
+from visitors.models import Visitor
+
+
+class Command(BaseCommand):
+    help = gettext_lazy("Sign out everyone still in the building (at the end of the day).")
+
+    def handle(self, *args, **options):
+        count = Visitor.objects.sign_out()
+        message = ngettext("Signed out %(count)d visitor.", "Signed out %(count)d visitors.", count)
+        self.stdout.write(message % {"count": count})
