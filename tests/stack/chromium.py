@@ -1,5 +1,5 @@
 """Debian's Chromium as every browser test runs it: Playwright's tests, Lighthouse's runs and
-the screenshots (docs/make-screenshots) start it with these arguments."""
+the screenshots (docs/make_screenshots.py) start it with these arguments."""
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

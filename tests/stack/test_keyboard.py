@@ -2,7 +2,7 @@
 
 A mistake, a sign-in, a search and a sign-out, each answered by htmx; after a form's answer
 focus is on the first field in error or on the notice, a live region that says what happened.
-Every answer the page gets on the way is there (no 404: /favicon.ico included).
+Every answer the page gets on the way is there (none is a 404).
 """
 
 import re
