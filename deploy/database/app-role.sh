@@ -31,6 +31,15 @@ DO \$\$ DECLARE item record; BEGIN
   LOOP
     EXECUTE format('ALTER TABLE %s OWNER TO $APP_ROLE', item.name);
   END LOOP;
+  -- The app's functions too; those of the extensions stay with them.
+  FOR item IN SELECT p.oid::regprocedure AS name FROM pg_proc p
+      JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = 'public' AND p.proowner <> '$APP_ROLE'::regrole
+        AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                        AND d.objid = p.oid AND d.deptype = 'e')
+  LOOP
+    EXECUTE format('ALTER FUNCTION %s OWNER TO $APP_ROLE', item.name);
+  END LOOP;
 END \$\$;
 
 SQL

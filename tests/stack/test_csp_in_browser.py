@@ -29,7 +29,7 @@ def test_htmx_sign_in_works_under_the_policy_without_violations(watched_page):
     page.locator("#id_name").fill(name)
     page.locator("#id_company").fill("Policy Ltd")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#visitor-list > li.visitor").first.locator(".name")).to_have_text(name)
+    expect(page.locator("#present-list > li.visitor").first.locator(".name")).to_have_text(name)
     assert page.evaluate("window.__noReload") == 1, "the page was reloaded"
     assert_clean(page)
 

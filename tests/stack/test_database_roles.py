@@ -75,6 +75,9 @@ def db_has_file(stack, path):
     return result.returncode == 0
 
 
+SEARCH_FUNCTION_OWNER = "SELECT proowner::regrole FROM pg_proc WHERE proname = 'visitors_fold'"
+
+
 def owners(stack):
     return stack.psql(
         "SELECT string_agg(DISTINCT tableowner, ',') FROM pg_tables WHERE schemaname = 'public'"
@@ -140,15 +143,14 @@ def test_a_database_from_before_the_role_moves_to_it(own):
     # db_app_password nor db_monitor_password.
     own.run("stop", "app", "web", "migrate")
     own.psql(
-        "DO $$ DECLARE t record; BEGIN"
-        " FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP"
-        "  EXECUTE format('ALTER TABLE public.%I OWNER TO visitors', t.tablename);"
-        " END LOOP; END $$;"
+        "REASSIGN OWNED BY visitors_app TO visitors;"
         "ALTER SCHEMA public OWNER TO pg_database_owner;"
+        "DROP OWNED BY visitors_app;"
         "DROP ROLE visitors_app;"
         "DROP ROLE visitors_monitor;"
     )
     assert owners(own) == "visitors"
+    assert own.psql(SEARCH_FUNCTION_OWNER) == "visitors"
     count = own.psql("SELECT count(*) FROM visitors_visitor")
     own.run("stop", "db")
     docker_cli(
@@ -160,6 +162,7 @@ def test_a_database_from_before_the_role_moves_to_it(own):
     own.up(recreate=True)
 
     assert owners(own) == APP_ROLE
+    assert own.psql(SEARCH_FUNCTION_OWNER) == APP_ROLE
     assert own.psql("SELECT rolsuper FROM pg_roles WHERE rolname = 'visitors_app'") == "f"
     assert own.psql("SELECT count(*) FROM visitors_visitor") == count
     assert as_the_app(own).splitlines()[0].split()[0] == APP_ROLE

@@ -151,7 +151,7 @@ def test_the_page_and_htmx_posts_are_clean_in_chromium(dev_stack, browser):
         name = unique("Dev Dana")
         page.locator("#id_name").fill(name)
         page.get_by_role("button", name="Sign in").click()
-        expect(page.locator("#visitor-list > li.visitor").first.locator(".name")).to_have_text(name)
+        expect(page.locator("#present-list > li.visitor").first.locator(".name")).to_have_text(name)
         assert_clean(page)
         assert [(r.status, r.url) for r in failed if r.status != 422] == []
     finally:

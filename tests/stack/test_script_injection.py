@@ -82,7 +82,7 @@ def test_public_page_shows_payloads_as_text(new_page, injected):
         expect(row.locator(".name")).to_have_text(visitor["name"])
         expect(row.locator(".company")).to_have_text(visitor["company"])
         expect(row.locator(".message")).to_have_text(visitor["message"])
-    page.locator("#visitor-list li.visitor").first.hover()
+    page.locator("#present-list li.visitor").first.hover()
     assert_nothing_ran(page)
 
 

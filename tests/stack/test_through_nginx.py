@@ -34,7 +34,7 @@ def test_page_is_the_sign_in_form(page_html):
         assert f'name="{field}"' in page_html
     assert 'name="csrfmiddlewaretoken"' in page_html
     assert re.search(r'<button type="submit">\s*Sign in\s*</button>', page_html)
-    assert 'id="visitor-list"' in page_html
+    assert 'id="present-list"' in page_html
 
 
 def test_page_loads_htmx_from_a_hashed_static_file(htmx_path):
