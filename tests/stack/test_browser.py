@@ -98,3 +98,12 @@ def test_invalid_sign_in_without_javascript_shows_the_error(no_js_page):
     expect(page.locator("#id_name_error")).to_have_text("Please tell us your name.")
     assert page.documents == [("GET", 200), ("POST", 422)]
 
+
+def test_the_favicon_answers_where_the_page_and_browsers_look_for_it(new_page):
+    page = new_page()
+    page.goto("/")
+    linked = page.locator("link[rel=icon]").get_attribute("href")
+    for path in (linked, "/favicon.ico"):  # browsers ask for /favicon.ico on their own
+        answer = page.request.get(path)
+        assert answer.status == 200, f"{path}: {answer.status}"
+        assert answer.headers["content-type"].startswith("image/"), answer.headers
