@@ -15,7 +15,7 @@ AXE_SCRIPT = NODE_MODULES / "axe-core" / "axe.min.js"
 LIGHTHOUSE = NODE_MODULES / ".bin" / "lighthouse"
 
 # Accept-Language the browser sends -> the <html lang> the page must answer with.
-LANGUAGES = {"en": "en"}
+LANGUAGES = {"en": "en", "pt-BR": "pt-br"}
 # A phone and a laptop.
 VIEWPORTS = {"390px": {"width": 390, "height": 844}, "1280px": {"width": 1280, "height": 800}}
 
