@@ -112,7 +112,6 @@ class VisitorPage(PageView):
 
     def post(self, request):
         form = VisitorForm(request.POST)
-        q = searched(request)
         if not form.is_valid():
             count = len(form.errors)
             notice = ngettext(
@@ -120,18 +119,24 @@ class VisitorPage(PageView):
                 "The form has %(count)d problems: please correct them.",
                 count,
             ) % {"count": count}
-            context = lists(None, q) | {"form": form, "notice": notice}
             if request.htmx:
+                context = {"form": form, "notice": notice}
                 return render(request, f"{PAGE}#sign-in-answer", context, status=422)
-            return render(request, PAGE, context, status=422)
+            return render(request, PAGE, lists() | {"form": form, "notice": notice}, status=422)
         visitor = form.save()
         SIGNED_IN.inc()
         notice = _("Thanks, %(name)s: you are signed in.") % {"name": visitor.name}
         if request.htmx:
-            context = lists(None, q) | {"form": VisitorForm(), "notice": notice}
+            # The visitor and the count, not both lists again: one small query, not many rows.
+            context = {
+                "form": VisitorForm(),
+                "notice": notice,
+                "visitor": visitor,
+                "present_count": Visitor.objects.today().present().count(),
+            }
             return render(request, f"{PAGE}#sign-in-answer", context)
         messages.success(request, notice)
-        return redirect(with_search(request.path, q))
+        return redirect(request.path)
 
 
 class SignOut(PageView):

@@ -18,6 +18,8 @@ class Case:
     script: str = "get.lua"
     expect: tuple = (200,)
     env: dict = field(default_factory=dict)
+    # It signs visitors in (company "wrk"): they leave after each run, as a front desk's do.
+    signs_in: bool = False
 
 
 def fetch(url, headers=None, data=None, method=None):
@@ -78,6 +80,7 @@ def build(found, token):
             "api_post.lua",
             (201,),
             {"BENCH_TOKEN": token},
+            signs_in=True,
         ),
         Case(
             "htmx_post",
@@ -86,6 +89,7 @@ def build(found, token):
             "htmx_post.lua",
             (200,),
             {"BENCH_CSRF_COOKIE": found["csrf_cookie"], "BENCH_CSRF_TOKEN": found["csrf_token"]},
+            signs_in=True,
         ),
         Case("css", f"GET {found['css']} (hashed, gzip)", found["css"], env=gzip),
         Case(

@@ -86,6 +86,20 @@ def markdown(results):
             f"| {_fmt(b, 'rps')} | {_fmt(b, 'p50_ms', 1)} | {_fmt(b, 'p99_ms', 1)} "
             f"| {_fmt(c, 'rps')} | {_fmt(c, 'p99_ms', 1)} |"
         )
+    alone = pub.get("1", {})
+    if alone:
+        out += [
+            "",
+            "## One connection (published port): what a request costs without waiting for others",
+            "",
+            "| case | req/s | p50 ms | p99 ms |",
+            "|---|---:|---:|---:|",
+        ]
+        for key, row in alone.items():
+            out.append(
+                f"| {results['cases'][key]} | {_fmt(row, 'rps')} | {_fmt(row, 'p50_ms', 1)} "
+                f"| {_fmt(row, 'p99_ms', 1)} |"
+            )
     out += [
         "",
         "## Reference configurations (64 connections, published port)",
@@ -120,6 +134,9 @@ def markdown(results):
         f"- `up -d` to all healthy, existing volumes: {t['up_existing_s']:.1f} s",
         f"- code-only rebuild + redeploy (`up -d --build app` from a copy with one comment "
         f"changed) to healthy and answering through nginx: {t['rebuild_redeploy_s']:.1f} s",
+        f"- `manage.py seed_visitors` (not a target): {results['settings']['seeded']:,} "
+        f"visitors {t['seed_s']:.1f} s, the search case's {results['settings']['search_seeded']:,} "
+        f"{t['search_seed_s']:.1f} s",
         "",
         "## Memory (MiB, docker stats)",
         "",

@@ -7,6 +7,7 @@ local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("thread_number", #threads)  -- 1, 2, ...: lets a script vary its requests per thread
 end
 
 function init(args)

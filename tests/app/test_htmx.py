@@ -10,9 +10,8 @@ from visitors.models import Visitor
 pytestmark = pytest.mark.django_db
 
 THANKS = "Thanks, Grace Hopper: you are signed in."
-LISTS = re.compile(
-    r'<div id="visitor-lists" hx-swap-oob="innerHTML">(.*?)</div>\s*<div id="notice"', re.DOTALL
-)
+NEW_ROW = re.compile(r'<ol hx-swap-oob="afterbegin:#present-list">(.*?)</ol>', re.DOTALL)
+COUNT = re.compile(r'<span id="present-title" hx-swap-oob="innerHTML">(.*?)</span>', re.DOTALL)
 NOTICE = re.compile(r'<div id="notice" hx-swap-oob="innerHTML">(.*?)</div>', re.DOTALL)
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -42,19 +41,21 @@ def test_htmx_sign_in_swaps_the_form_and_adds_the_visitor(client, htmx, listed_i
     assert field_value(html, "name") is None  # the form is cleared
     assert field_value(html, "company") is None
     assert THANKS in NOTICE.search(html).group(1)  # the live region says it
-    lists = LISTS.search(html)
-    assert lists, "no out-of-band element for the lists"
-    assert listed_ids(lists.group(1), "present-list") == [visitor.id]
-    assert "In the building now (1)" in lists.group(1)
-    assert "US Navy" in lists.group(1)
+    new_row = NEW_ROW.search(html)
+    assert new_row, "no out-of-band element for the present list"
+    assert listed_ids(new_row.group(1)) == [visitor.id]
+    assert "US Navy" in new_row.group(1)
+    assert f'aria-label="Sign out {visitor.name}"' in new_row.group(1)
 
 
-def test_htmx_sign_in_keeps_the_lists_searched(client, htmx, listed_ids, make_visitor):
-    make_visitor(name="Ada Lovelace")
-    response = client.post("/", {**VALID, "q": "grace"}, **htmx)
-    lists = LISTS.search(response.text).group(1)
-    assert listed_ids(lists) == [Visitor.objects.get(name="Grace Hopper").id]
-    assert "Visitors whose name or company contains “grace”." in lists
+def test_htmx_sign_in_updates_the_count_of_those_in_the_building(
+    client, htmx, make_visitors, make_visitor
+):
+    make_visitors(2)
+    make_visitors(1, start=3, signed_out=True)
+    make_visitor(name="Yesterday", days_ago=1)
+    response = client.post("/", VALID, **htmx)
+    assert COUNT.search(response.text).group(1) == "In the building now (3)"
 
 
 def test_thank_you_is_shown_once(client, htmx):
@@ -132,7 +133,7 @@ def test_htmx_sign_in_escapes_the_new_visitor(client, htmx):
     response = client.post("/", {"name": "<script>alert(1)</script>"}, **htmx)
     assert response.status_code == 200
     assert "<script>alert(1)</script>" not in response.text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in LISTS.search(response.text).group(1)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in NEW_ROW.search(response.text).group(1)
 
 
 def test_form_body_with_broken_utf8_is_not_a_server_error():

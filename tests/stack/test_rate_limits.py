@@ -158,10 +158,14 @@ def test_signing_out_through_the_api_spends_the_api_write_limit(limited):
     with http_session() as session:
         _, allowed_burst = LIMITS["api_writes"]
         burst(
-            lambda: session.post(limited.url("/api/visitors/1/sign-out"), headers=headers, timeout=30),
+            lambda: session.post(
+                limited.url("/api/visitors/1/sign-out"), headers=headers, timeout=30
+            ),
             allowed_burst * 3,
             workers=32,
         )
-        response = session.post(limited.url("/api/visitors/1/sign-out"), headers=headers, timeout=30)
+        response = session.post(
+            limited.url("/api/visitors/1/sign-out"), headers=headers, timeout=30
+        )
         assert response.status_code == 429
         assert response.headers["Content-Type"] == "application/json"
