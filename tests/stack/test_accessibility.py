@@ -134,7 +134,7 @@ def test_after_htmx_sign_out(open_page, full_page, language, viewport):
     page = open_page(language, viewport)
     leaving = page.locator(PRESENT).first
     name = leaving.locator(".name").inner_text()
-    leaving.locator("form.sign-out [type=submit]").click()
+    leaving.locator("button.sign-out").click()
     expect(page.locator(SIGNED_OUT).filter(has_text=name)).to_have_count(1)
     expect(page.locator("#notice")).to_contain_text(name)
     assert_no_violations(page, "the page after an htmx sign-out")

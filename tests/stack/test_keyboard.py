@@ -84,7 +84,7 @@ def test_sign_in_search_and_sign_out_with_the_keyboard_alone(keyboard_page):
     expect(page.locator("#id_q")).to_be_focused()
 
     # Signed out from the list: the row moves to those who left, focus to the notice.
-    tab_to(page, f"#{visitor.get_attribute('id')} form.sign-out [type=submit]")
+    tab_to(page, f"#{visitor.get_attribute('id')} button.sign-out")
     page.keyboard.press("Enter")
     expect(page.locator("#notice")).to_be_focused()
     assert_announced(page, name)
