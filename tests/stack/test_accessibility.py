@@ -1,9 +1,10 @@
 """The visitor page against the WCAG 2.2 A and AA rules, with axe-core in Chromium.
 
-Zero violations on the page empty, full, with form errors, after an htmx sign-in and after an
-htmx sign-out, in each language (Accept-Language) and at a phone's and a laptop's width. The
-module has a stack of its own, so "empty" really is the page before anyone signed in, and the
-tests run in that order: empty pages first, then the full page and the htmx answers.
+Zero violations on the page empty, full, with form errors, after an htmx sign-in, after an
+htmx sign-out and after an htmx search, in each language (Accept-Language) and at a phone's
+and a laptop's width. The module has a stack of its own, so "empty" really is the page before
+anyone signed in, and the tests run in that order: empty pages first, then the full page and
+the htmx answers.
 """
 
 import pytest
@@ -138,4 +139,17 @@ def test_after_htmx_sign_out(open_page, full_page, language, viewport):
     expect(page.locator(SIGNED_OUT).filter(has_text=name)).to_have_count(1)
     expect(page.locator("#notice")).to_contain_text(name)
     assert_no_violations(page, "the page after an htmx sign-out")
+    assert_nothing_missing(page)
+
+
+@every_page
+def test_after_htmx_search(open_page, full_page, language, viewport):
+    page = open_page(language, viewport)
+    # Still in the building: full_page signed out the oldest, the sign-out tests the newest.
+    wanted = full_page[-1]["name"]
+    page.locator("#id_q").fill(wanted.split()[-1])
+    expect(page.locator(".search-summary")).to_be_visible()
+    expect(page.locator(PRESENT)).to_have_count(1)
+    expect(page.locator(PRESENT).locator(".name")).to_have_text(wanted)
+    assert_no_violations(page, "the page after an htmx search")
     assert_nothing_missing(page)
