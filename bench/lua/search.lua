@@ -5,8 +5,9 @@
 --   BENCH_SEARCH_CURSOR  optional: an id past the newest visitor. Every request then adds
 --                        `before=` a different id above it: the same first page of answers, but
 --                        a question the app has never answered, so none comes from its cache.
---   BENCH_SEARCH_PAUSE_MS optional: each connection waits this long before its next search,
---                        as a person at a front desk does, instead of asking again at once.
+--   BENCH_SEARCH_PAUSE_MS optional: each connection waits this long on average (0 to twice
+--                        it) before its next search, as a person at a front desk does,
+--                        instead of asking again at once.
 dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
@@ -18,8 +19,10 @@ end
 local cursor = tonumber(os.getenv("BENCH_SEARCH_CURSOR") or "")
 local pause = tonumber(os.getenv("BENCH_SEARCH_PAUSE_MS") or "")
 if pause then
-  function delay()  -- wrk waits this many ms before sending; it is not counted as latency
-    return pause
+  -- wrk waits this many ms before sending (not counted as latency). Drawn at random around the
+  -- pause, so the connections drift apart as people do instead of asking in lockstep.
+  function delay()
+    return math.random() * 2 * pause
   end
 end
 local i = 0
