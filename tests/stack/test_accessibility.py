@@ -89,12 +89,17 @@ def full_page(page_stack):
     return visitors
 
 
+def assert_accessible(page, state):
+    """No axe violation on the page in `state`, and nothing it asked for answered 404."""
+    assert_no_violations(page, state)
+    assert_nothing_missing(page)
+
+
 @every_page
 def test_empty_page(open_page, language, viewport):
     page = open_page(language, viewport)
     expect(page.locator(f"{PRESENT}, {SIGNED_OUT}")).to_have_count(0)
-    assert_no_violations(page, "the empty page")
-    assert_nothing_missing(page)
+    assert_accessible(page, "the empty page")
 
 
 @every_page
@@ -102,8 +107,7 @@ def test_full_page(open_page, full_page, language, viewport):
     page = open_page(language, viewport)
     expect(page.locator(SIGNED_OUT).first).to_be_visible()
     assert page.locator(PRESENT).count() >= 20
-    assert_no_violations(page, "the full page")
-    assert_nothing_missing(page)
+    assert_accessible(page, "the full page")
 
 
 @every_page
@@ -113,8 +117,7 @@ def test_form_errors(open_page, language, viewport):
     page.locator("#sign-in [type=submit]").click()
     expect(page.locator("#id_name")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#id_name_error")).to_be_visible()
-    assert_no_violations(page, "the form with an error")
-    assert_nothing_missing(page)
+    assert_accessible(page, "the form with an error")
 
 
 @every_page
@@ -126,8 +129,7 @@ def test_after_htmx_sign_in(open_page, full_page, language, viewport):
     page.locator("#sign-in [type=submit]").click()
     expect(page.locator(PRESENT).first.locator(".name")).to_have_text(name)
     expect(page.locator("#notice")).to_contain_text(name)
-    assert_no_violations(page, "the page after an htmx sign-in")
-    assert_nothing_missing(page)
+    assert_accessible(page, "the page after an htmx sign-in")
 
 
 @every_page
@@ -138,8 +140,7 @@ def test_after_htmx_sign_out(open_page, full_page, language, viewport):
     leaving.locator("button.sign-out").click()
     expect(page.locator(SIGNED_OUT).filter(has_text=name)).to_have_count(1)
     expect(page.locator("#notice")).to_contain_text(name)
-    assert_no_violations(page, "the page after an htmx sign-out")
-    assert_nothing_missing(page)
+    assert_accessible(page, "the page after an htmx sign-out")
 
 
 @every_page
@@ -151,5 +152,4 @@ def test_after_htmx_search(open_page, full_page, language, viewport):
     expect(page.locator(".search-summary")).to_be_visible()
     expect(page.locator(PRESENT)).to_have_count(1)
     expect(page.locator(PRESENT).locator(".name")).to_have_text(wanted)
-    assert_no_violations(page, "the page after an htmx search")
-    assert_nothing_missing(page)
+    assert_accessible(page, "the page after an htmx search")
