@@ -8,7 +8,8 @@ stack running elsewhere on the machine is never touched and never in the way.
 Plain helpers live in modules named for what they are: hosttools/compose_project.py (the
 compose driver, shared with the benchmark) and hosttools/waiting.py (wait_until); here
 http_client.py, visitors_api.py, traffic.py (the load generator), gunicorn_workers.py (which
-worker holds which database connection), missing_tools.py and helpers_security.py.
+worker holds which database connection), missing_tools.py, helpers_security.py, chromium.py (the
+browser and its arguments) and accessibility_tools.py (axe-core, Lighthouse).
 """
 
 import shutil
@@ -16,24 +17,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from chromium import CHROMIUM, CHROMIUM_ARGS
 from http_client import http_session
 from missing_tools import unavailable
 
 from hosttools.compose_project import ComposeProject
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # Keeps the browser on this machine: any other host name fails to resolve.
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]
 
 # Modules run in this order: the ones that stop services or restart the stack come last, and
 # the development stack (a second stack) runs after the production one is done with. A module

@@ -18,7 +18,7 @@ def fill_form(page, name, company="", message=""):
 
 
 def newest_visitor(page):
-    return page.locator("#visitor-list > li.visitor").first
+    return page.locator("#present-list > li.visitor").first
 
 
 @pytest.fixture
@@ -44,19 +44,19 @@ def test_sign_in_adds_the_visitor_on_top_and_clears_the_form_without_reload(htmx
     expect(page.get_by_role("status")).to_contain_text(f"Thanks, {name}")
     for field in ("#id_name", "#id_company", "#id_message"):
         expect(page.locator(field)).to_have_value("")
-    expect(page.locator("#visitor-list .empty")).to_be_hidden()
+    expect(page.locator("#present-list .empty")).to_be_hidden()
     assert page.evaluate(NO_RELOAD) == 1, "the page was reloaded"
 
 
 def test_invalid_sign_in_shows_the_error_inline_without_reload(htmx_page):
     page = htmx_page
-    visitors_before = page.locator("#visitor-list > li.visitor").count()
+    visitors_before = page.locator("#present-list > li.visitor").count()
     fill_form(page, "   ", "Nobody Inc")  # passes the browser's `required`, not the server
     page.get_by_role("button", name="Sign in").click()
 
     expect(page.locator("#id_name_error")).to_have_text("Please tell us your name.")
     expect(page.locator("#id_company")).to_have_value("Nobody Inc")  # what was typed stays
-    assert page.locator("#visitor-list > li.visitor").count() == visitors_before
+    assert page.locator("#present-list > li.visitor").count() == visitors_before
     assert page.evaluate(NO_RELOAD) == 1, "the page was reloaded"
 
 
@@ -97,3 +97,13 @@ def test_invalid_sign_in_without_javascript_shows_the_error(no_js_page):
 
     expect(page.locator("#id_name_error")).to_have_text("Please tell us your name.")
     assert page.documents == [("GET", 200), ("POST", 422)]
+
+
+def test_the_favicon_answers_where_the_page_and_browsers_look_for_it(new_page):
+    page = new_page()
+    page.goto("/")
+    linked = page.locator("link[rel=icon]").get_attribute("href")
+    for path in (linked, "/favicon.ico"):  # browsers ask for /favicon.ico on their own
+        answer = page.request.get(path)
+        assert answer.status == 200, f"{path}: {answer.status}"
+        assert answer.headers["content-type"].startswith("image/"), answer.headers
