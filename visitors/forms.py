@@ -12,7 +12,6 @@ class VisitorForm(forms.ModelForm):
     class Meta:
         model = Visitor
         fields = ["name", "company", "message"]
-        labels = {"name": _("Name"), "company": _("Company"), "message": _("Message")}
         widgets = {
             "name": forms.TextInput(attrs={"autocomplete": "name"}),
             "company": forms.TextInput(attrs={"autocomplete": "organization"}),

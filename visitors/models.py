@@ -2,6 +2,7 @@ from datetime import datetime, time, timedelta
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from visitors.validators import multi_line, single_line
 
@@ -66,11 +67,13 @@ class VisitorQuerySet(models.QuerySet):
 
 
 class Visitor(models.Model):
-    name = models.CharField(max_length=100, validators=[single_line])
-    company = models.CharField(max_length=100, blank=True, validators=[single_line])
-    message = models.TextField(max_length=500, blank=True, validators=[multi_line])
-    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
-    signed_out_at = models.DateTimeField(null=True, blank=True, editable=False)
+    name = models.CharField(_("name"), max_length=100, validators=[single_line])
+    company = models.CharField(_("company"), max_length=100, blank=True, validators=[single_line])
+    message = models.TextField(_("message"), max_length=500, blank=True, validators=[multi_line])
+    created_at = models.DateTimeField(
+        _("signed in at"), default=timezone.now, editable=False, db_index=True
+    )
+    signed_out_at = models.DateTimeField(_("signed out at"), null=True, blank=True, editable=False)
 
     objects = VisitorQuerySet.as_manager()
 
@@ -78,6 +81,8 @@ class Visitor(models.Model):
         # Ids grow with every insert, so they order visitors by arrival and give pages a
         # stable cursor: "before id N" never repeats or skips anyone while others sign in.
         ordering = ["-id"]
+        verbose_name = _("visitor")
+        verbose_name_plural = _("visitors")
         indexes = [
             # Who is in the building is read on every page: a small index of them alone.
             models.Index(

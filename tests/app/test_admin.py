@@ -79,7 +79,7 @@ def test_date_filter_past_seven_days(admin_client, visitors):
 def test_date_filter_is_offered(admin_client, visitors):
     html = admin_client.get(CHANGE_LIST).text
     assert "Past 7 days" in html
-    assert "By created at" in html
+    assert "By signed in at" in html
 
 
 def export(admin_client, *visitors):

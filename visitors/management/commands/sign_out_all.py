@@ -1,11 +1,12 @@
 from django.core.management.base import BaseCommand
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from visitors.models import Visitor
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Sign out everyone still in the building (at the end of the day).")
+    # English, as every command's --help is (argparse takes no lazy translation).
+    help = "Sign out everyone still in the building (at the end of the day)."
 
     def handle(self, *args, **options):
         count = Visitor.objects.sign_out()
