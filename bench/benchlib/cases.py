@@ -66,11 +66,20 @@ def build(found, token):
     gzip = {"BENCH_ACCEPT_ENCODING": "gzip"}
     return [
         Case("floor", "GET /health/live (framework floor)", "/health/live"),
+        # One database round trip through Django, its cursor and the pool: the least any read
+        # costs, since every read checks the database's snapshot (visitors/freshness.py).
+        Case("query_floor", "GET /health (one-query floor: SELECT 1)", "/health"),
         Case("page", "GET /", "/"),
         Case(
             "api_get",
             "GET /api/visitors (token)",
             "/api/visitors",
+            env={"BENCH_TOKEN": token},
+        ),
+        Case(
+            "api_detail",
+            "GET /api/visitors/1 (token, never cached: one ORM query)",
+            "/api/visitors/1",
             env={"BENCH_TOKEN": token},
         ),
         Case(

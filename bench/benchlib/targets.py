@@ -42,6 +42,19 @@ def evaluate(results):
         }
     )
     rows += _ratio("GET /api/visitors vs floor", results, "api_get", "floor", 0.8)
+    # Issue #12: the price of one round trip.
+    rows += _ratio("one-query floor vs floor", results, "query_floor", "floor", 0.8)
+    rows += _ratio("GET / vs one-query floor", results, "page", "query_floor", 0.9)
+    rows += _ratio("GET /api/visitors vs one-query floor", results, "api_get", "query_floor", 0.9)
+    rows += _ratio(
+        "GET /api/visitors/1 vs one-query floor", results, "api_detail", "query_floor", 0.8
+    )
+    rows += _ratio("POST /api/visitors vs one-query floor", results, "api_post", "query_floor", 0.5)
+    rows += _ratio("htmx POST / vs one-query floor", results, "htmx_post", "query_floor", 0.5)
+    p99 = results["published"]["64"]["page"]["p99_ms"]
+    rows.append(
+        {"target": "GET / p99 @ 64 conn: <= 50 ms", "measured": f"{p99:.1f} ms", "pass": p99 <= 50}
+    )
     rows += _ratio("POST /api/visitors vs floor", results, "api_post", "floor", 0.5)
     rows += _ratio("htmx POST / vs floor", results, "htmx_post", "floor", 0.5)
 
