@@ -163,8 +163,8 @@ def markdown(results):
     if prof and "gil" in prof:
         out += [
             "",
-            f"## Where the time goes (py-spy, {prof['seconds']} s per mode, GET / @ 64 conn, "
-            f"workers {prof['workers']}; raw stacks in {prof['raw']})",
+            f"## Where the time goes (py-spy, {prof['seconds']} s per mode, {prof['case']} "
+            f"@ 64 conn, workers {prof['workers']}; raw stacks in {prof['raw']})",
             "",
             "| area (innermost frame of a sample) | wall: all busy threads % | CPU: GIL holder % |",
             "|---|---:|---:|",
