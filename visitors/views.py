@@ -26,9 +26,9 @@ ROLL_CALL_LIMIT = 500
 
 
 def lists(before=None, q=""):
-    """Today's visitors as the page shows them: who is in the building (all of them, for a
-    fire drill), then who left, newest first, a page at a time. The public page shows today
-    only: the history is for staff and API token holders."""
+    """Today's visitors as the page shows them: who is in the building (the whole roll call
+    for a fire drill, up to ROLL_CALL_LIMIT), then who left, newest first, a page at a time.
+    The public page shows today only: the history is for staff and API token holders."""
     today = Visitor.objects.today()
     if q:
         today = today.search(q)
@@ -53,7 +53,8 @@ def with_search(path, q):
 
 
 def searched(request):
-    """The search a form posted along (hx-include), so its answer keeps the lists filtered."""
+    """The search the roll call's form posts along (a hidden field), so the answer to a
+    sign-out keeps the lists filtered."""
     form = PageForm(request.POST)
     return form.cleaned_data["q"] if form.is_valid() else ""
 
