@@ -24,15 +24,11 @@ class Searched(models.Func):
     output_field = models.TextField()
 
 
-def midnight():
-    """Today's midnight in the site's time zone (TIME_ZONE)."""
-    return timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
-
-
 class VisitorQuerySet(models.QuerySet):
     def today(self):
-        """Visitors who signed in since midnight in the site's time zone."""
-        return self.filter(created_at__gte=midnight())
+        """Visitors who signed in since midnight in the site's time zone (TIME_ZONE)."""
+        midnight = datetime.combine(timezone.localdate(), time.min)
+        return self.filter(created_at__gte=timezone.make_aware(midnight))
 
     def present(self):
         """Visitors still in the building: signed in, not yet signed out."""
@@ -92,10 +88,6 @@ class Visitor(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.company})" if self.company else self.name
-
-    @property
-    def is_present(self):
-        return self.signed_out_at is None
 
     def as_json(self):
         return {
