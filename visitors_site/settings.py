@@ -115,8 +115,8 @@ if DEBUG:
     ]
 
 # PostgreSQL through psycopg 3 and its connection pool, with Django's backend made to check
-# pooled connections without a round trip (visitors_site/postgresql/). Django refuses a pool
-# together with persistent connections, so CONN_MAX_AGE only matters with DATABASE_POOL off.
+# pooled connections without a round trip (visitors_site/postgresql/). CONN_MAX_AGE is how long
+# a thread keeps its connection between requests: with the pool, before handing it back to it.
 DATABASE_POOL = env_bool("DATABASE_POOL", default=True)
 DATABASES = {
     "default": {
@@ -128,7 +128,7 @@ DATABASES = {
         "NAME": env("DATABASE_NAME", "visitors"),
         "USER": env("DATABASE_USER", "visitors"),
         "PASSWORD": env("DATABASE_PASSWORD"),
-        "CONN_MAX_AGE": 0 if DATABASE_POOL else int(env("DATABASE_CONN_MAX_AGE", "0")),
+        "CONN_MAX_AGE": int(env("DATABASE_CONN_MAX_AGE", "60")),
         # Connections broken by a database restart are replaced, not handed to a request
         # (without the pool; the pool has the backend's own check).
         "CONN_HEALTH_CHECKS": True,

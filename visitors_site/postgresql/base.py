@@ -1,5 +1,16 @@
 """Django's PostgreSQL backend, failing fast while the database is away, with a pool check
-that costs a healthy connection nothing, and connecting to a primary only.
+that costs a healthy connection nothing, threads that keep their pooled connection from one
+request to the next, and connecting to a primary only.
+
+Kept connections: Django hands a pooled connection back after every request (it refuses a
+pool together with CONN_MAX_AGE), and taking it again costs each request the pool's check-out
+and check-in and Django's set-up of a new connection, about as much CPU as the query itself.
+Here CONN_MAX_AGE is how long a thread keeps the connection it took from the pool: it is
+checked like an idle pooled one before each request (check_idle: no round trip), handed back
+when it is broken, when a request left it in a transaction, and when it is CONN_MAX_AGE old
+(so the pool's max_lifetime and shrinking still apply). The pool still opens every connection
+in the background and bounds the wait for one (its timeout), so a database that is away costs
+a request no more than before. Keep the pool's max_size at least the worker's threads.
 
 Only a primary: every connection asks libpq for target_session_attrs=read-write, whatever the
 settings say, so a host list (DATABASE_HOST="standby,db") or a service name that leads to a
@@ -17,6 +28,7 @@ settings.DATABASES names it as ENGINE "visitors_site.postgresql". Everything els
 """
 
 import select
+import time
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS
@@ -52,10 +64,34 @@ def has_spoken(connection):
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, settings_dict, alias=DEFAULT_DB_ALIAS):
         pool = settings_dict["OPTIONS"].get("pool")
+        self.kept_for = None
         if pool:
             pool = (pool if isinstance(pool, dict) else {}) | {"check": self.check_idle}
-            settings_dict = settings_dict | {"OPTIONS": settings_dict["OPTIONS"] | {"pool": pool}}
+            # Django's own CONN_MAX_AGE stays 0: the connection goes back to the pool on close.
+            self.kept_for = settings_dict.get("CONN_MAX_AGE", 0)
+            settings_dict = settings_dict | {
+                "OPTIONS": settings_dict["OPTIONS"] | {"pool": pool},
+                "CONN_MAX_AGE": 0,
+            }
         super().__init__(settings_dict, alias)
+
+    def connect(self):
+        super().connect()
+        if self.pool and self.kept_for != 0:
+            self.close_at = None if self.kept_for is None else time.monotonic() + self.kept_for
+
+    def close_if_health_check_failed(self):
+        """Before a request's first query: a connection kept from an earlier request gets the
+        pool's check (Django skips it with a pool, which checks on check-out only)."""
+        if not self.pool:
+            return super().close_if_health_check_failed()
+        if self.connection is None or self.health_check_done:
+            return
+        self.health_check_done = True
+        try:
+            self.check_idle(self.connection)
+        except psycopg.Error:
+            self.close()  # back to the pool, which throws a broken connection away
 
     def get_connection_params(self):
         return super().get_connection_params() | {"target_session_attrs": "read-write"}
