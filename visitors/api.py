@@ -23,7 +23,7 @@ from visitors import freshness, request_id
 from visitors.errors import json_error as error
 from visitors.forms import ApiPageForm, VisitorForm, page_query
 from visitors.metrics.instruments import SIGNED_IN, SIGNED_OUT
-from visitors.models import MAX_ID, Visitor
+from visitors.models import MAX_ID, VISITOR_BY_ID, Visitor
 from visitors.openapi import DOCUMENT
 
 FIELDS = set(VisitorForm.Meta.fields)
@@ -148,7 +148,8 @@ class VisitorDetail(JsonView):
     def get(self, request, pk):
         if not may_read(request):
             return unauthorized("to read visitors")
-        visitor = Visitor.objects.filter(pk=pk).first() if pk <= MAX_ID else None
+        found = VISITOR_BY_ID.rows(pk=pk) if pk <= MAX_ID else []
+        visitor = found[0] if found else None
         if visitor is None:
             return error(404, f"There is no visitor with id {pk}.")
         return JsonResponse(visitor.as_json())

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from visitors.compiled import CompiledQuery
 from visitors.validators import multi_line, single_line
 
 # The largest id PostgreSQL's bigint holds: a larger one in a URL or cursor names nobody.
@@ -24,11 +25,18 @@ class Searched(models.Func):
     output_field = models.TextField()
 
 
+def start_of_today():
+    """Midnight in the site's time zone (TIME_ZONE)."""
+    return timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+
+
 class VisitorQuerySet(models.QuerySet):
     def today(self):
         """Visitors who signed in since midnight in the site's time zone (TIME_ZONE)."""
-        midnight = datetime.combine(timezone.localdate(), time.min)
-        return self.filter(created_at__gte=timezone.make_aware(midnight))
+        return self.since(start_of_today())
+
+    def since(self, moment):
+        return self.filter(created_at__gte=moment)
 
     def present(self):
         """Visitors still in the building: signed in, not yet signed out."""
@@ -98,3 +106,9 @@ class Visitor(models.Model):
             "created_at": self.created_at.isoformat(),
             "signed_out_at": self.signed_out_at and self.signed_out_at.isoformat(),
         }
+
+
+# The hottest reads, compiled to SQL once (visitors/compiled.py): the API's one visitor, and
+# the count of those in the building an htmx sign-in answers with.
+VISITOR_BY_ID = CompiledQuery(lambda pk: Visitor.objects.filter(pk=pk)[:1], pk=int)
+PRESENT_SINCE = CompiledQuery(lambda since: Visitor.objects.since(since).present(), since=datetime)

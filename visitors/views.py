@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from visitors import errors, freshness
 from visitors.forms import SEARCH_MAX_LENGTH, PageForm, VisitorForm, page_query
 from visitors.metrics.instruments import SIGNED_IN, SIGNED_OUT
-from visitors.models import MAX_ID, Visitor
+from visitors.models import MAX_ID, PRESENT_SINCE, Visitor, start_of_today
 
 PAGE = "visitors/index.html"
 # The most people the roll call lists; a count says how many more are in (the admin has all).
@@ -133,7 +133,7 @@ class VisitorPage(PageView):
                 "form": VisitorForm(),
                 "notice": notice,
                 "visitor": visitor,
-                "present_count": Visitor.objects.today().present().count(),
+                "present_count": PRESENT_SINCE.count(since=start_of_today()),
             }
             return render(request, f"{PAGE}#sign-in-answer", context)
         messages.success(request, notice)

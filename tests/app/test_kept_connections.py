@@ -20,9 +20,7 @@ def pooled_database(conn_max_age):
     options = connections.settings["default"]["OPTIONS"] | {
         "pool": {"min_size": 1, "max_size": 2, "timeout": 1.5}
     }
-    database = database_through(
-        f"kept-{conn_max_age}", OPTIONS=options, CONN_MAX_AGE=conn_max_age
-    )
+    database = database_through(f"kept-{conn_max_age}", OPTIONS=options, CONN_MAX_AGE=conn_max_age)
     with default_database(database):
         yield database
 
