@@ -5,13 +5,17 @@ transaction nothing is cached, because its own writes do not change the snapshot
 """
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import formats, timezone
 
 from visitors import freshness
 from visitors.models import Visitor
+from visitors.templatetags import visitor_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -157,3 +161,53 @@ def test_cursors_that_show_the_same_rows_keep_one_text(client, make_visitors, an
         # Each is its own request, all past the newest visitor: all show the same page.
         assert client.get(f"/api/visitors?limit=100&before={10**12 + offset}").content != b""
     assert answer_cache.size < len(body) + 60 * freshness.ENTRY_BYTES
+
+
+@pytest.fixture
+def rendered_rows(client, monkeypatch):
+    """rendered_rows(path, **headers): the page, and the ids of the visitor rows its request
+    rendered from the template (the others came from the fragment cache)."""
+    rows = []
+
+    def counting(template_name, context=None, *args, **kwargs):
+        rows.append(context["visitor"].pk)
+        return render_to_string(template_name, context, *args, **kwargs)
+
+    monkeypatch.setattr(visitor_rows, "render_to_string", counting)
+
+    def get(path="/", **headers):
+        rows.clear()
+        return client.get(path, **headers).text, list(rows)
+
+    return get
+
+
+def test_a_commit_renders_only_the_rows_that_changed(rendered_rows, make_visitors):
+    first, second, third = make_visitors(3)
+    page, rendered = rendered_rows()
+    assert sorted(rendered) == sorted([first.pk, second.pk, third.pk])
+
+    Visitor.objects.filter(pk=second.pk).update(name="Renamed by the admin")
+    newcomer = Visitor.objects.create(name="Newcomer")
+    page, rendered = rendered_rows()
+    assert sorted(rendered) == sorted([second.pk, newcomer.pk])
+    assert "Renamed by the admin" in page and "Newcomer" in page
+
+
+def test_a_row_kept_in_one_language_is_not_shown_in_another(rendered_rows, make_visitors):
+    make_visitors(1)
+    english, _ = rendered_rows(HTTP_ACCEPT_LANGUAGE="en")
+    portuguese, rendered = rendered_rows(HTTP_ACCEPT_LANGUAGE="pt-BR")
+    assert ">Sign out</button>" in english
+    assert ">Registrar saída</button>" in portuguese and len(rendered) == 1
+
+
+def test_a_row_shows_times_in_the_time_zone_of_the_settings(client, make_visitor, settings):
+    visitor = make_visitor(name="Early bird")
+    client.get("/")
+    settings.TIME_ZONE = "America/Sao_Paulo"
+    make_visitor(name="Later")  # a commit: the page is rendered again, its rows kept or not
+    shown = formats.time_format(
+        timezone.localtime(visitor.created_at, ZoneInfo(settings.TIME_ZONE))
+    )
+    assert f">{shown}</time>" in client.get("/").text
