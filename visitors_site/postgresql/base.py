@@ -77,7 +77,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def connect(self):
         super().connect()
-        if self.pool and self.kept_for != 0:
+        if self.pool:
             self.close_at = None if self.kept_for is None else time.monotonic() + self.kept_for
 
     def close_if_health_check_failed(self):
