@@ -121,6 +121,22 @@ def database_state():
     return f"{connection.server_identity}/{snapshot}"
 
 
+def _keep(key, state, render, counted=False):
+    """render()'s text as UTF-8 bytes, kept under key and the active language while `state`
+    holds; `counted`: in the answer cache's hits and misses."""
+    key = _digest(repr((translation.get_language(), key)).encode(), b"key")
+    answer = CACHE.get(key, state)
+    if answer is not None:
+        if counted:
+            CACHE_HITS.inc()
+        return answer
+    if counted:
+        CACHE_MISSES.inc()
+    answer = _bytes(render())
+    CACHE.put(key, state, answer)
+    return answer
+
+
 def cached(key, render):
     """render()'s answer as UTF-8 bytes, from the cache while the database is unchanged.
 
@@ -130,31 +146,13 @@ def cached(key, render):
     if connection.in_atomic_block:
         # A transaction's own uncommitted writes do not show in its snapshot.
         return _bytes(render())
-    state = database_state()
-    key = _digest(repr((translation.get_language(), key)).encode(), b"key")
-    answer = CACHE.get(key, state)
-    if answer is None:
-        CACHE_MISSES.inc()
-        answer = _bytes(render())
-        CACHE.put(key, state, answer)
-    else:
-        CACHE_HITS.inc()
-    return answer
+    return _keep(key, database_state(), render, counted=True)
 
 
 def fragment(key, render):
     """render()'s text, kept while the answer cache has room; key must name everything the
     text shows (the active language and time zone are added to it here)."""
-    key = _digest(
-        repr(
-            ("fragment", translation.get_language(), timezone.get_current_timezone_name(), key)
-        ).encode(),
-        b"key",
-    )
-    text = CACHE.get(key, "")
-    if text is None:
-        text = _bytes(render())
-        CACHE.put(key, "", text)
+    text = _keep(("fragment", timezone.get_current_timezone_name(), key), "", render)
     return mark_safe(text.decode())  # noqa: S308 - rendered by a template, escaped there
 
 
