@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import hypothesis
@@ -119,6 +120,22 @@ def database_through(alias, **changes):
     """
     settings_dict = copy.deepcopy(connections.settings["default"]) | changes
     return type(connections["default"])(settings_dict, alias=alias)
+
+
+def terminate(*pids, through=None):
+    """Ends server processes as a database restart does, over `through` (the default
+    database's connection unless given); returns once they are gone."""
+    with (through or connections["default"]).cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s) AS pid", [list(pids)])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)]
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"server processes {pids} still run 10 s after pg_terminate_backend")
 
 
 @contextlib.contextmanager

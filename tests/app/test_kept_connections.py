@@ -8,7 +8,7 @@ client leaves it out.
 import contextlib
 
 import pytest
-from conftest import database_through, default_database
+from conftest import database_through, default_database, terminate
 from django.db import close_old_connections, connections
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,18 +37,6 @@ def backend_pid(database):
     return database.connection.info.backend_pid if database.connection else None
 
 
-def terminate(pid):
-    """Ends a server process as a database restart does, over a connection of its own."""
-    options = connections.settings["default"]["OPTIONS"] | {"pool": False}
-    killer = database_through("killer", OPTIONS=options, CONN_MAX_AGE=0)
-    try:
-        with killer.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
-            assert cursor.fetchone()[0], f"server process {pid} did not end"
-    finally:
-        killer.close()
-
-
 def test_a_thread_keeps_its_connection_between_requests(client):
     with pooled_database(conn_max_age=60) as database:
         request(client)
@@ -69,11 +57,12 @@ def test_with_conn_max_age_0_the_connection_goes_back_after_each_request(client)
 
 
 def test_a_kept_connection_the_server_closed_is_replaced_before_use(client, answer_cache):
+    real = connections["default"]
     with pooled_database(conn_max_age=60) as database:
         request(client)
         gone = backend_pid(database)
         answer_cache.put(b"sentinel", "state", b"cached before the server went away")
-        terminate(gone)
+        terminate(gone, through=real)
         request(client)  # a 200, not the error of a dead connection
         assert backend_pid(database) not in (gone, None)
         # After a crash restart the same snapshot can name other data (visitors/freshness.py).

@@ -1,10 +1,9 @@
 """The pool's connection check: a connection the server closed never reaches a request."""
 
 import contextlib
-import time
 
 import pytest
-from conftest import database_through
+from conftest import database_through, terminate
 from django.db import connection, connections
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,21 +29,6 @@ def pools():
 def backend_pid(pool):
     with pool.connection() as pooled:
         return pooled.execute("SELECT pg_backend_pid()").fetchone()[0]
-
-
-def terminate(*pids):
-    """Ends server processes as a database restart does; returns once they are gone."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s) AS pid", [list(pids)])
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)]
-            )
-            if cursor.fetchone()[0] == 0:
-                return
-            time.sleep(0.05)
-    raise AssertionError(f"server processes {pids} still run 10 s after pg_terminate_backend")
 
 
 def pool_pids(pool, size):
